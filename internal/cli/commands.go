@@ -1,0 +1,207 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/opsboard/opsboard/internal/apperr"
+	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/demo"
+	"github.com/opsboard/opsboard/internal/query"
+)
+
+// paramFlags collects repeated -p k=v flags.
+type paramFlags map[string]string
+
+func (p paramFlags) String() string { return "" }
+
+func (p paramFlags) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return fmt.Errorf("%q is not name=value", v)
+	}
+	p[strings.TrimSpace(k)] = val
+	return nil
+}
+
+func queryCommand() *command {
+	var (
+		params = paramFlags{}
+		format string
+		rng    string
+	)
+	return &command{
+		name:    "query",
+		summary: "Run one query file and print its result.",
+		usage:   "NAME [-p name=value ...] [--range R] [--format table|csv|json]",
+		flags: func(fs *flag.FlagSet) {
+			fs.Var(params, "p", "parameter `name=value` (repeatable)")
+			fs.StringVar(&format, "format", "table", "output: table, csv or json")
+			fs.StringVar(&rng, "range", "last_28_days", "date range: yesterday, last_7_days, last_28_days, last_90_days, month_to_date, 'N days' or YYYY-MM-DD..YYYY-MM-DD")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if len(args) != 1 {
+				return usagef("needs one query name, like kpi/csat (see 'opsboard validate' for the list)")
+			}
+			if format != "table" && format != "csv" && format != "json" {
+				return usagef("--format must be table, csv or json, not %q", format)
+			}
+			queries, err := catalog.LoadQueries(e.cfg.Dir)
+			if err != nil {
+				return err
+			}
+			q, ok := queries[args[0]]
+			if !ok {
+				return apperr.NotFound("no query %q under %s/sql (known: %s)", args[0], e.cfg.Dir, strings.Join(sortedKeys(queries), ", "))
+			}
+			r, err := query.ParseRange(rng, query.Today(e.now(), e.cfg.Location))
+			if err != nil {
+				return err
+			}
+			if err := e.open(ctx, false); err != nil {
+				return err
+			}
+			defer e.close()
+			res, err := e.runner(false).Run(ctx, q, query.Request{Range: r, Params: params, Strict: true})
+			if err != nil {
+				return err
+			}
+			switch format {
+			case "csv":
+				return res.Frame.WriteCSV(e.stdout)
+			case "json":
+				return res.Frame.WriteJSON(e.stdout)
+			}
+			fmt.Fprintf(e.stdout, "%s — %s (%s, %s)\n\n", q.Name, q.Title, r, e.cfg.Location)
+			return res.Frame.WriteTable(e.stdout)
+		},
+	}
+}
+
+func validateCommand() *command {
+	var withDB bool
+	return &command{
+		name:    "validate",
+		summary: "Check every definition file; with --db also EXPLAIN every query.",
+		usage:   "[--db]",
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&withDB, "db", false, "also run EXPLAIN for every query with its default parameters")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if len(args) != 0 {
+				return usagef("takes no arguments")
+			}
+			queries, err := catalog.LoadQueries(e.cfg.Dir)
+			if err != nil {
+				return err
+			}
+			if withDB {
+				if err := e.open(ctx, false); err != nil {
+					return err
+				}
+				defer e.close()
+				if err := explainAll(ctx, e, queries); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(e.stdout, "ok: %d queries under %s\n", len(queries), e.cfg.Dir)
+			return nil
+		},
+	}
+}
+
+// explainAll runs EXPLAIN for every query and reports each failure at the
+// query file's statement line.
+func explainAll(ctx context.Context, e *env, queries map[string]*catalog.Query) error {
+	runner := e.runner(false)
+	r, _ := query.ParseRange("last_28_days", runner.Today())
+	var errs catalog.Errors
+	for _, name := range sortedKeys(queries) {
+		q := queries[name]
+		if _, err := runner.Run(ctx, q, query.Request{Range: r, Explain: true}); err != nil {
+			errs = append(errs, &catalog.Error{File: q.File, Line: q.Line, Msg: "EXPLAIN failed: " + oneLine(unwrapQueryError(err))})
+		}
+	}
+	return errs.Err()
+}
+
+// unwrapQueryError drops the "name (file): " prefix the runner adds, since
+// the catalog error already names the file.
+func unwrapQueryError(err error) error {
+	type unwrapper interface{ Unwrap() error }
+	if u, ok := err.(unwrapper); ok && u.Unwrap() != nil {
+		return u.Unwrap()
+	}
+	return err
+}
+
+func migrateCommand() *command {
+	return &command{
+		name:    "migrate",
+		summary: "Apply opsboard's own database migrations (its schema only; your data is never touched).",
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if err := e.open(ctx, true); err != nil {
+				return err
+			}
+			defer e.close()
+			fmt.Fprintln(e.stdout, "ok: opsboard schema is up to date")
+			return nil
+		},
+	}
+}
+
+func demoDataCommand() *command {
+	opts := demo.Options{Scale: 1, Days: 730, Seed: 1}
+	return &command{
+		name:    "demo-data",
+		summary: "(Re)create the demo tables and load them; the data ends yesterday in the business time zone.",
+		usage:   "[--scale N] [--days D] [--seed S]",
+		flags: func(fs *flag.FlagSet) {
+			fs.Float64Var(&opts.Scale, "scale", opts.Scale, "size: 1 ≈ 250 orders a day")
+			fs.IntVar(&opts.Days, "days", opts.Days, "days of history")
+			fs.Int64Var(&opts.Seed, "seed", opts.Seed, "random seed (same seed, same data)")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if opts.Scale <= 0 || opts.Days < 1 {
+				return usagef("--scale must be above 0 and --days at least 1")
+			}
+			if err := e.open(ctx, true); err != nil {
+				return err
+			}
+			defer e.close()
+			return loadDemo(ctx, e, opts)
+		},
+	}
+}
+
+func loadDemo(ctx context.Context, e *env, opts demo.Options) error {
+	opts.Location = e.cfg.Location
+	opts.Now = e.now()
+	stats, err := demo.Load(ctx, e.data, opts)
+	if err != nil {
+		return fmt.Errorf("loading demo data: %w", err)
+	}
+	var total int64
+	for _, n := range stats.Rows {
+		total += n
+	}
+	fmt.Fprintf(e.stdout, "loaded %d rows of demo data (%s to %s, %s) in %s\n",
+		total, stats.From.Format(query.DateLayout), stats.To.Format(query.DateLayout), e.cfg.Location, stats.Took.Round(time.Millisecond))
+	for _, t := range sortedKeys(stats.Rows) {
+		fmt.Fprintf(e.stdout, "  %-16s %9d\n", t, stats.Rows[t])
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/opsboard/opsboard/internal/demo"
+	"github.com/opsboard/opsboard/internal/query"
+)
+
+func demoCommand() *command {
+	opts := demo.Options{Scale: 1, Days: 730, Seed: 1}
+	return &command{
+		name:    "demo",
+		summary: "Zero-config demo: local PostgreSQL, demo data, the shipped dashboards.",
+		flags: func(fs *flag.FlagSet) {
+			fs.Float64Var(&opts.Scale, "scale", opts.Scale, "demo data size when it has to be loaded")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if err := e.open(ctx, true); err != nil {
+				return err
+			}
+			defer e.close()
+			last, ok, err := demo.LastDay(ctx, e.data)
+			if err != nil {
+				return err
+			}
+			yesterday := query.Today(e.now(), e.cfg.Location).AddDate(0, 0, -1)
+			if !ok || last.Before(yesterday) {
+				if err := loadDemo(ctx, e, opts); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(e.stdout, "demo data is current (ends %s)\n", last.Format(query.DateLayout))
+			}
+			if e.cluster != nil {
+				fmt.Fprintf(e.stdout, "database: embedded PostgreSQL under %s\n", e.cluster.Dir())
+			}
+			fmt.Fprintf(e.stdout, "try: opsboard query daily_health --range last_7_days\n")
+			return nil
+		},
+	}
+}

@@ -1,0 +1,101 @@
+// Package config builds opsboard's one configuration struct from the
+// environment and command-line flags. The struct is passed down; nothing
+// reads the environment after startup.
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/opsboard/opsboard/internal/apperr"
+)
+
+// Config is everything opsboard is told from outside.
+type Config struct {
+	// Dir is the definitions root holding sql/, dashboards/ and reports/.
+	Dir string
+	// DatabaseURL holds opsboard's own tables, and the data unless DataURL is set.
+	// Empty means: start the embedded cluster under DataDir.
+	DatabaseURL string
+	// DataURL, when set, is where user queries run (a replica or warehouse).
+	DataURL string
+	// DataDir holds the embedded cluster and other local state.
+	DataDir string
+	// Location is the business time zone: what "a day" means.
+	Location *time.Location
+	// QueryTimeout is the statement_timeout of every user query.
+	QueryTimeout time.Duration
+	// MaxRows caps the rows kept from one query.
+	MaxRows int
+	// CacheTTL is how long query results are reused.
+	CacheTTL time.Duration
+
+	SMTPURL string // smtp://user:pass@host:port; a secret: never log it
+	From    string
+	BaseURL string
+	Chrome  string // path to Chromium; empty: search PATH
+
+	LogFormat string // text | json
+	LogLevel  string // debug | info | warn | error
+}
+
+// FromEnv reads the configuration from environment variables through getenv
+// (os.Getenv in production, a map in tests). Flags are applied afterwards by
+// the command line.
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		Dir:          ".",
+		DatabaseURL:  getenv("DATABASE_URL"),
+		DataURL:      getenv("OPSBOARD_DATA_URL"),
+		DataDir:      or(getenv("OPSBOARD_DATA_DIR"), ".opsboard"),
+		QueryTimeout: 30 * time.Second,
+		MaxRows:      100000,
+		CacheTTL:     5 * time.Minute,
+		SMTPURL:      getenv("OPSBOARD_SMTP_URL"),
+		From:         getenv("OPSBOARD_FROM"),
+		BaseURL:      getenv("OPSBOARD_BASE_URL"),
+		Chrome:       getenv("OPSBOARD_CHROME"),
+		LogFormat:    or(getenv("OPSBOARD_LOG_FORMAT"), "text"),
+		LogLevel:     or(getenv("OPSBOARD_LOG_LEVEL"), "info"),
+	}
+	var err error
+	if c.Location, err = LoadLocation(or(getenv("OPSBOARD_TIMEZONE"), "UTC")); err != nil {
+		return c, apperr.Invalid("OPSBOARD_TIMEZONE: %v", err)
+	}
+	if v := getenv("OPSBOARD_QUERY_TIMEOUT"); v != "" {
+		if c.QueryTimeout, err = time.ParseDuration(v); err != nil || c.QueryTimeout <= 0 {
+			return c, apperr.Invalid("OPSBOARD_QUERY_TIMEOUT: %q is not a duration like 30s", v)
+		}
+	}
+	if v := getenv("OPSBOARD_MAX_ROWS"); v != "" {
+		if c.MaxRows, err = strconv.Atoi(v); err != nil || c.MaxRows <= 0 {
+			return c, apperr.Invalid("OPSBOARD_MAX_ROWS: %q is not a positive number", v)
+		}
+	}
+	if v := getenv("OPSBOARD_CACHE_TTL"); v != "" {
+		if c.CacheTTL, err = time.ParseDuration(v); err != nil || c.CacheTTL < 0 {
+			return c, apperr.Invalid("OPSBOARD_CACHE_TTL: %q is not a duration like 5m", v)
+		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, apperr.Invalid("OPSBOARD_LOG_FORMAT: %q is not text or json", c.LogFormat)
+	}
+	return c, nil
+}
+
+// LoadLocation loads an IANA time zone, with a message that says what is wrong.
+func LoadLocation(name string) (*time.Location, error) {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q (use an IANA name like America/New_York)", name)
+	}
+	return loc, nil
+}
+
+func or(v, fallback string) string {
+	if v == "" {
+		return fallback
+	}
+	return v
+}
