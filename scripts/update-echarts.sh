@@ -4,7 +4,7 @@
 # check the dashboards in a real browser (go test ./internal/web -run Browser).
 set -euo pipefail
 version=5.6.0
-dest=$(cd "$(dirname "$0")/.." && pwd)/internal/web/assets/echarts
+dest=$(cd "$(dirname "$0")/.." && pwd)/internal/page/assets/echarts
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm pack --silent "echarts@$version" >/dev/null && tar xzf "echarts-$version.tgz")

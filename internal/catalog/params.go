@@ -23,8 +23,8 @@ const (
 
 var paramTypes = []ParamType{Text, Int, Numeric, Date, Bool}
 
-// DateLayout is how a date parameter is written.
-const DateLayout = "2006-01-02"
+// dateLayout is how a date parameter is written.
+const dateLayout = "2006-01-02"
 
 // Param is a parameter a query can bind as :name.
 type Param struct {
@@ -81,7 +81,7 @@ func (p Param) Parse(raw string) (any, error) {
 		}
 		return nil, apperr.Invalid("parameter %q: %q is not a number", p.Name, raw)
 	case Date:
-		if t, err := time.Parse(DateLayout, s); err == nil {
+		if t, err := time.Parse(dateLayout, s); err == nil {
 			return t, nil
 		}
 		return nil, apperr.Invalid("parameter %q: %q is not a date (YYYY-MM-DD)", p.Name, raw)

@@ -33,6 +33,9 @@ func commands() []*command {
 		demoDataCommand(),
 		validateCommand(),
 		queryCommand(),
+		serveCommand(),
+		reportCommand(),
+		sendCommand(),
 		migrateCommand(),
 	}
 }

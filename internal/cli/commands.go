@@ -86,16 +86,16 @@ func validateCommand() *command {
 	var withDB bool
 	return &command{
 		name:    "validate",
-		summary: "Check every definition file; with --db also EXPLAIN every query.",
+		summary: "Check every definition file; with --db also EXPLAIN every query and check chart columns.",
 		usage:   "[--db]",
 		flags: func(fs *flag.FlagSet) {
-			fs.BoolVar(&withDB, "db", false, "also run EXPLAIN for every query with its default parameters")
+			fs.BoolVar(&withDB, "db", false, "also run EXPLAIN for every query with its default parameters and check panel columns")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 			if len(args) != 0 {
 				return usagef("takes no arguments")
 			}
-			queries, err := catalog.LoadQueries(e.cfg.Dir)
+			cat, err := catalog.Load(e.cfg.Dir)
 			if err != nil {
 				return err
 			}
@@ -104,28 +104,39 @@ func validateCommand() *command {
 					return err
 				}
 				defer e.close()
-				if err := explainAll(ctx, e, queries); err != nil {
+				if err := checkAgainstDB(ctx, e, cat); err != nil {
 					return err
 				}
 			}
-			fmt.Fprintf(e.stdout, "ok: %d queries under %s\n", len(queries), e.cfg.Dir)
+			fmt.Fprintf(e.stdout, "ok: %d queries, %d dashboards, %d reports under %s\n",
+				len(cat.Queries), len(cat.Dashboards), len(cat.Reports), e.cfg.Dir)
 			return nil
 		},
 	}
 }
 
-// explainAll runs EXPLAIN for every query and reports each failure at the
-// query file's statement line.
-func explainAll(ctx context.Context, e *env, queries map[string]*catalog.Query) error {
+// checkAgainstDB runs EXPLAIN for every query with its default parameters,
+// then checks every panel's columns against what its query returns. Each
+// failure is reported at the query file's statement line.
+func checkAgainstDB(ctx context.Context, e *env, cat *catalog.Catalog) error {
 	runner := e.runner(false)
 	r, _ := query.ParseRange("last_28_days", runner.Today())
 	var errs catalog.Errors
-	for _, name := range sortedKeys(queries) {
-		q := queries[name]
+	columns := map[string][]string{}
+	for _, name := range cat.QueryNames() {
+		q := cat.Queries[name]
 		if _, err := runner.Run(ctx, q, query.Request{Range: r, Explain: true}); err != nil {
 			errs = append(errs, &catalog.Error{File: q.File, Line: q.Line, Msg: "EXPLAIN failed: " + oneLine(unwrapQueryError(err))})
+			continue
 		}
+		res, err := runner.Run(ctx, q, query.Request{Range: r, Probe: true})
+		if err != nil {
+			errs = append(errs, &catalog.Error{File: q.File, Line: q.Line, Msg: oneLine(unwrapQueryError(err))})
+			continue
+		}
+		columns[name] = res.Frame.Names()
 	}
+	errs = append(errs, cat.CheckColumns(columns)...)
 	return errs.Err()
 }
 

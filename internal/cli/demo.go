@@ -11,18 +11,25 @@ import (
 
 func demoCommand() *command {
 	opts := demo.Options{Scale: 1, Days: 730, Seed: 1}
+	var sf serveFlags
 	return &command{
 		name:    "demo",
-		summary: "Zero-config demo: local PostgreSQL, demo data, the shipped dashboards.",
+		summary: "Zero-config demo: local PostgreSQL, demo data, the shipped dashboards on http://127.0.0.1:8080.",
+		usage:   "[--addr 127.0.0.1:8080] [--scale N]",
 		flags: func(fs *flag.FlagSet) {
+			sf.register(fs)
 			fs.Float64Var(&opts.Scale, "scale", opts.Scale, "demo data size when it has to be loaded")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			cat, err := loadCatalog(e)
+			if err != nil {
+				return err
+			}
 			if err := e.open(ctx, true); err != nil {
 				return err
 			}
 			defer e.close()
-			last, ok, err := demo.LastDay(ctx, e.data)
+			last, ok, err := demo.LastDay(ctx, e.data, e.cfg.Location)
 			if err != nil {
 				return err
 			}
@@ -37,8 +44,7 @@ func demoCommand() *command {
 			if e.cluster != nil {
 				fmt.Fprintf(e.stdout, "database: embedded PostgreSQL under %s\n", e.cluster.Dir())
 			}
-			fmt.Fprintf(e.stdout, "try: opsboard query daily_health --range last_7_days\n")
-			return nil
+			return serve(ctx, e, cat, sf)
 		},
 	}
 }

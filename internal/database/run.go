@@ -20,6 +20,7 @@ type RunOptions struct {
 	TimeZone string        // SET LOCAL TIME ZONE; default UTC
 	MaxRows  int           // rows kept; further rows set Frame.Truncated; default 100000
 	Explain  bool          // run EXPLAIN on the statement instead of the statement
+	Probe    bool          // return no rows, only the result columns
 }
 
 // Query runs a user query in a READ ONLY transaction with a statement timeout
@@ -35,8 +36,11 @@ func (db *DB) Query(ctx context.Context, query string, args []any, opts RunOptio
 	if opts.MaxRows <= 0 {
 		opts.MaxRows = 100000
 	}
-	if opts.Explain {
+	switch {
+	case opts.Explain:
 		query = "EXPLAIN " + query
+	case opts.Probe:
+		query = "SELECT * FROM (" + query + "\n) AS opsboard_probe LIMIT 0"
 	}
 	var f *frame.Frame
 	err := db.InTx(ctx, &sql.TxOptions{ReadOnly: true}, func(tx *sqlx.Tx) error {

@@ -72,6 +72,11 @@ type Request struct {
 	Refresh bool
 	// Explain runs EXPLAIN instead of the query (validation).
 	Explain bool
+	// Probe returns the result columns without rows (validation).
+	Probe bool
+	// Location overrides the runner's business time zone (a report with a
+	// time zone of its own).
+	Location *time.Location
 }
 
 // Result is a query's frame with how it was obtained.
@@ -126,13 +131,18 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 	if err != nil {
 		return nil, apperr.Invalid("%s: %v", q.Name, err)
 	}
+	loc := r.opts.Location
+	if req.Location != nil {
+		loc = req.Location
+	}
 	opts := database.RunOptions{
 		Timeout:  r.opts.Timeout,
-		TimeZone: r.opts.Location.String(),
+		TimeZone: loc.String(),
 		MaxRows:  r.opts.MaxRows,
 		Explain:  req.Explain,
+		Probe:    req.Probe,
 	}
-	if req.Explain || r.opts.CacheTTL <= 0 {
+	if req.Explain || req.Probe || r.opts.CacheTTL <= 0 {
 		start := time.Now()
 		f, err := r.db.Query(ctx, q.Bound.SQL, args, opts)
 		r.observe(q.Name, time.Since(start), false, err)
@@ -142,7 +152,7 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 		return &Result{Frame: f, Args: values, Took: time.Since(start)}, nil
 	}
 
-	key := cacheKey(q, args, r.opts.Location)
+	key := cacheKey(q, args, loc)
 	if !req.Refresh {
 		if f, ok := r.lookup(key); ok {
 			r.observe(q.Name, 0, true, nil)

@@ -17,6 +17,9 @@ CREATE TABLE opsboard.report_runs (
     subject      text        NOT NULL DEFAULT '',
     html         text,
     pdf          bytea,
+    -- the email as sent (RFC 5322 bytes): every recipient, and every retry,
+    -- gets exactly this message.
+    message      bytea,
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now(),
     finished_at  timestamptz

@@ -1,0 +1,42 @@
+package browser
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+)
+
+// Need returns the Chromium executable for a test that needs one (found as
+// Find(os.Getenv("OPSBOARD_CHROME")) does). Without Chromium the test is
+// skipped, except under CI=true, where it fails: CI must not pass by skipping.
+func Need(tb testing.TB) string {
+	tb.Helper()
+	path, err := Find(os.Getenv("OPSBOARD_CHROME"))
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("CI=true: %v", err)
+		}
+		tb.Skip(err)
+	}
+	return path
+}
+
+// NeedBrowser starts a Browser for a test (see Need about a missing
+// Chromium) and closes it when the test and its subtests end.
+func NeedBrowser(tb testing.TB) *Browser {
+	tb.Helper()
+	path := Need(tb)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	b, err := Start(ctx, path)
+	if err != nil {
+		tb.Fatalf("starting Chromium: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			tb.Errorf("closing Chromium: %v", err)
+		}
+	})
+	return b
+}

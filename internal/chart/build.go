@@ -1,0 +1,758 @@
+package chart
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"strconv"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/types"
+
+	"github.com/opsboard/opsboard/internal/apperr"
+	"github.com/opsboard/opsboard/internal/catalog"
+)
+
+// This file builds each chart kind. What go-echarts v2.6.7 cannot say is
+// patched into the option tree afterwards:
+//   - markLine data is built here as plain maps: go-echarts' typed option
+//     structs use omitempty floats (opts.Piece, visualMap min/max), which
+//     drop a threshold of 0;
+//   - visualMap min/max (float32 omitempty), gauge min/max (int),
+//     boundaryGap, gradients, bar corner radii and series dimensions have
+//     no typed field or the wrong type;
+//   - HeatMap.SetXAxis is a no-op, so heatmap axes come from
+//     WithXAxisOpts/WithYAxisOpts;
+//   - series data with gaps is a plain []any holding nil (JSON null):
+//     opts.LineData{Value: nil} would serialise as {}.
+
+func (b *build) errf(format string, args ...any) error {
+	return apperr.Invalid("panel %q: "+format, append([]any{panelName(b.p)}, args...)...)
+}
+
+func funcStr(placeholder string) types.FuncStr { return types.FuncStr(placeholder) }
+
+// valueAxis is a numeric y axis showing unit.
+func (b *build) valueAxis(unit, position string, split bool, color string) opts.YAxis {
+	if color == "" {
+		color = colorMuted
+	}
+	ax := opts.YAxis{
+		Type:      "value",
+		Position:  position,
+		AxisLabel: &opts.AxisLabel{Formatter: funcStr(b.formatter(unit, true)), Color: color},
+		AxisLine:  &opts.AxisLine{Show: opts.Bool(false)},
+		SplitLine: &opts.SplitLine{Show: opts.Bool(split), LineStyle: &opts.LineStyle{Color: colorSplit}},
+	}
+	if unit == unitCount {
+		ax.MinInterval = 1
+	}
+	return ax
+}
+
+func categoryAxis(cats []string) opts.XAxis {
+	return opts.XAxis{
+		Type:      "category",
+		Data:      cats,
+		AxisLabel: &opts.AxisLabel{Color: colorMuted, HideOverlap: opts.Bool(true)},
+		AxisLine:  &opts.AxisLine{LineStyle: &opts.LineStyle{Color: colorLine}},
+		AxisTick:  &opts.AxisTick{AlignWithLabel: opts.Bool(true), LineStyle: &opts.LineStyle{Color: colorLine}},
+	}
+}
+
+// markLine draws the panel's markers as labelled horizontal lines. The
+// data items are maps, so a marker at y = 0 keeps its "yAxis": 0.
+func (b *build) markLine(unit string) *opts.MarkLines {
+	var data []interface{}
+	for _, m := range b.p.Markers {
+		if math.IsNaN(m.Y) || math.IsInf(m.Y, 0) {
+			continue
+		}
+		name := m.Label
+		if name == "" {
+			name = FormatValue(m.Y, unit, "")
+		}
+		data = append(data, map[string]any{"name": name, "yAxis": m.Y})
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	return &opts.MarkLines{
+		Data: data,
+		MarkLineStyle: opts.MarkLineStyle{
+			Symbol:    []string{"none", "none"},
+			Label:     &opts.Label{Show: opts.Bool(true), Formatter: "{b}", Position: "insideEndTop", Color: colorMuted},
+			LineStyle: &opts.LineStyle{Type: "dashed", Color: "#8a94a3", Width: 1},
+		},
+	}
+}
+
+// markerBounds widens the left axis to show markers outside the data: a
+// target above every value would otherwise fall off the chart. It returns
+// nil bounds when the markers already fit. withZero says the axis always
+// includes 0 (bars, areas); a scaled axis (lines) fits the data only.
+func (b *build) markerBounds(ss []series, stacked, withZero bool) (lower, upper any) {
+	if len(b.p.Markers) == 0 {
+		return nil, nil
+	}
+	lo, hi, ok := extent(ss, 0, stacked)
+	if !ok {
+		lo, hi, withZero = 0, 0, true
+	}
+	if withZero {
+		lo, hi = math.Min(lo, 0), math.Max(hi, 0)
+	}
+	mlo, mhi := math.Inf(1), math.Inf(-1)
+	for _, m := range b.p.Markers {
+		if !math.IsNaN(m.Y) && !math.IsInf(m.Y, 0) {
+			mlo, mhi = math.Min(mlo, m.Y), math.Max(mhi, m.Y)
+		}
+	}
+	if math.IsInf(mlo, 1) || (mlo >= lo && mhi <= hi) {
+		return nil, nil
+	}
+	l, h := math.Min(lo, mlo), math.Max(hi, mhi)
+	step := niceStep((h - l) / 5)
+	if mhi > hi {
+		top := clean(math.Ceil(h/step*(1-1e-9)) * step)
+		if top == h { // room for the marker's label
+			top = clean(h + step)
+		}
+		upper = top
+	}
+	if mlo < lo {
+		lower = clean(math.Floor(l/step*(1-1e-9)) * step)
+	}
+	return lower, upper
+}
+
+// cartesian draws line, area, bar and stacked_bar panels.
+func (b *build) cartesian() (template.HTML, error) {
+	p, f := b.p, b.f
+	kind := p.Chart
+	if kind == "" {
+		kind = catalog.ChartLine
+	}
+	cols := valueColumns(p)
+	if p.X == "" || len(cols) == 0 {
+		return "", b.errf("chart %s needs x and y columns", kind)
+	}
+	if err := needColumns(p, f, append([]string{p.X, p.Series}, cols...)...); err != nil {
+		return "", err
+	}
+	for _, c := range cols {
+		if err := needNumeric(p, f, c); err != nil {
+			return "", err
+		}
+	}
+	cats, ss := pivot(p, f, b.o.Unit)
+	isBar := kind == catalog.ChartBar || kind == catalog.ChartStackedBar
+	stacked := kind == catalog.ChartStackedBar
+
+	names := make([]string, len(ss))
+	for i, s := range ss {
+		names[i] = s.name
+	}
+	colors := seriesColors(names)
+	leftUnit, _ := axisUnit(ss, 0)
+	rightUnit, hasRight := axisUnit(ss, 1)
+	marked := 0 // the series that carries the markers: the first on the left axis
+	for i, s := range ss {
+		if s.axis == 0 {
+			marked = i
+			break
+		}
+	}
+
+	// With two axes, an axis that shows one series takes its colour, so
+	// the reader can tell which axis belongs to which line.
+	leftColor, rightColor := "", ""
+	if hasRight {
+		leftColor, rightColor = axisColor(ss, colors, 0), axisColor(ss, colors, 1)
+	}
+	// Lines fit their axis to the data (CSAT moves between 4.1 and 4.4,
+	// not from 0); bars and areas measure from zero.
+	scaled := kind == catalog.ChartLine
+	left := b.valueAxis(leftUnit, "left", true, leftColor)
+	left.Scale = opts.Bool(scaled)
+	left.Min, left.Max = b.markerBounds(ss, stacked, !scaled)
+	pointer := "line"
+	if isBar {
+		pointer = "shadow"
+	}
+	legend := len(ss) > 1
+	right := "16"
+	if hasRight {
+		right = "8"
+	}
+	gl := append(b.globals(legend, colors),
+		charts.WithTooltipOpts(opts.Tooltip{
+			Show: opts.Bool(true), Trigger: "axis", AxisPointer: &opts.AxisPointer{Type: pointer},
+			ValueFormatter: funcStr(b.formatter(leftUnit, false)),
+		}),
+		charts.WithGridOpts(opts.Grid{
+			Left: "8", Right: right, Top: strconv.Itoa(b.layout(legend).gridTop), Bottom: "8",
+			ContainLabel: opts.Bool(true),
+		}),
+		charts.WithXAxisOpts(categoryAxis(cats)),
+		charts.WithYAxisOpts(left),
+	)
+
+	seriesOpts := func(i int, s series) charts.SeriesOpts {
+		return charts.WithSeriesOpts(func(x *charts.SingleSeries) {
+			x.Data = s.values
+			x.YAxisIndex = s.axis
+			x.SeriesTooltip = &opts.SeriesTooltip{ValueFormatter: funcStr(b.formatter(s.unit, false))}
+			if stacked {
+				x.Stack = "total"
+			}
+			if isBar {
+				x.BarMaxWidth = "48"
+			} else {
+				x.Symbol = "circle"
+				x.SymbolSize = 6
+				x.ShowSymbol = opts.Bool(len(cats) <= 24)
+				x.LineStyle = &opts.LineStyle{Width: 2}
+			}
+			if i == marked {
+				unit := leftUnit
+				if s.axis == 1 {
+					unit = rightUnit
+				}
+				x.MarkLines = b.markLine(unit)
+			}
+		})
+	}
+
+	var c option
+	if isBar {
+		bar := charts.NewBar()
+		bar.SetGlobalOptions(gl...)
+		bar.SetXAxis(cats)
+		for i, s := range ss {
+			bar.AddSeries(s.name, nil, seriesOpts(i, s))
+		}
+		if hasRight {
+			bar.ExtendYAxis(b.valueAxis(rightUnit, "right", false, rightColor))
+		}
+		c = bar
+	} else {
+		line := charts.NewLine()
+		line.SetGlobalOptions(gl...)
+		line.SetXAxis(cats)
+		for i, s := range ss {
+			line.AddSeries(s.name, nil, seriesOpts(i, s))
+		}
+		if hasRight {
+			ax := b.valueAxis(rightUnit, "right", false, rightColor)
+			ax.Scale = opts.Bool(scaled)
+			line.ExtendYAxis(ax)
+		}
+		c = line
+	}
+
+	return b.snippet(c, func(t tree) {
+		if xs, ok := t["xAxis"].([]any); ok && len(xs) > 0 {
+			xs[0].(tree)["boundaryGap"] = isBar
+		}
+		for i, v := range seriesList(t) {
+			s := v.(tree)
+			if ml, ok := s["markLine"].(tree); ok {
+				ml["silent"] = true
+			}
+			switch {
+			case kind == catalog.ChartArea:
+				s["areaStyle"] = tree{"color": tree{
+					"type": "linear", "x": 0, "y": 0, "x2": 0, "y2": 1,
+					"colorStops": []any{
+						tree{"offset": 0, "color": rgba(colors[i], 0.28)},
+						tree{"offset": 1, "color": rgba(colors[i], 0.02)},
+					},
+				}}
+			case kind == catalog.ChartBar:
+				s["itemStyle"] = tree{"borderRadius": []any{3, 3, 0, 0}}
+			case stacked:
+				s["emphasis"] = tree{"focus": "series"}
+			}
+		}
+	})
+}
+
+// axisColor is the colour of the only series on an axis, or "" when the
+// axis shows several.
+func axisColor(ss []series, colors []string, axis int) string {
+	color, n := "", 0
+	for i, s := range ss {
+		if s.axis == axis {
+			color, n = colors[i], n+1
+		}
+	}
+	if n == 1 {
+		return color
+	}
+	return ""
+}
+
+func seriesList(t tree) []any {
+	list, _ := t["series"].([]any)
+	return list
+}
+
+// scatter draws one point per row: x against each y column, or against
+// the one y column per distinct value of the series column.
+func (b *build) scatter() (template.HTML, error) {
+	p, f := b.p, b.f
+	if p.X == "" || len(p.Y) == 0 {
+		return "", b.errf("chart scatter needs x and y columns")
+	}
+	if err := needColumns(p, f, append([]string{p.X, p.Series}, p.Y...)...); err != nil {
+		return "", err
+	}
+	for _, c := range p.Y {
+		if err := needNumeric(p, f, c); err != nil {
+			return "", err
+		}
+	}
+	xi := f.Index(p.X)
+	xNumeric := f.Columns[xi].Type.Numeric()
+	var cats []string
+	var rowCat []int
+	xUnit := ""
+	if xNumeric {
+		xUnit = columnUnit(f, xi, b.o.Unit)
+	} else {
+		cats, rowCat = categories(f, xi)
+	}
+
+	var ss []series
+	index := map[string]int{}
+	var sl labeler
+	if p.Series != "" {
+		sl = newLabeler(f, f.Index(p.Series))
+	}
+	for r, row := range f.Rows {
+		var x any
+		if xNumeric {
+			x = number(row[xi])
+		} else {
+			x = cats[rowCat[r]]
+		}
+		if x == nil {
+			continue
+		}
+		for _, c := range p.Y {
+			ci := f.Index(c)
+			y := number(row[ci])
+			if y == nil {
+				continue
+			}
+			name := c
+			if p.Series != "" {
+				name = sl.label(row[f.Index(p.Series)])
+				if len(p.Y) > 1 {
+					name += " · " + c
+				}
+			}
+			k, ok := index[name]
+			if !ok {
+				k = len(ss)
+				index[name] = k
+				ss = append(ss, series{name: name, column: c, unit: columnUnit(f, ci, b.o.Unit)})
+			}
+			ss[k].values = append(ss[k].values, []any{x, y})
+		}
+	}
+
+	names := make([]string, len(ss))
+	for i, s := range ss {
+		names[i] = s.name
+	}
+	colors := seriesColors(names)
+	yUnit := columnUnit(f, f.Index(p.Y[0]), b.o.Unit)
+	legend := len(ss) > 1
+	l := b.layout(legend)
+	yName := ""
+	if len(p.Y) == 1 {
+		yName = p.Y[0]
+	}
+
+	xAxis := categoryAxis(cats)
+	if xNumeric {
+		xAxis = opts.XAxis{
+			Type:      "value",
+			Scale:     opts.Bool(true),
+			AxisLabel: &opts.AxisLabel{Formatter: funcStr(b.formatter(xUnit, true)), Color: colorMuted, HideOverlap: opts.Bool(true)},
+			AxisLine:  &opts.AxisLine{LineStyle: &opts.LineStyle{Color: colorLine}},
+			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: colorSplit}},
+		}
+	}
+	xAxis.Name, xAxis.NameLocation, xAxis.NameGap = p.X, "middle", 26
+	yAxis := b.valueAxis(yUnit, "left", true, "")
+	yAxis.Scale = opts.Bool(true)
+	yAxis.Name = yName
+	yAxis.Min, yAxis.Max = b.markerBounds(ss, false, false)
+
+	xFmt := `function(v){return v;}`
+	if xNumeric {
+		xFmt = jsFormatter(xUnit, false)
+	}
+	sc := charts.NewScatter()
+	sc.SetGlobalOptions(append(b.globals(legend, colors),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithGridOpts(opts.Grid{
+			Left: "8", Right: "24", Top: strconv.Itoa(l.gridTop + 18), Bottom: "28", ContainLabel: opts.Bool(true),
+		}),
+		charts.WithXAxisOpts(xAxis),
+		charts.WithYAxisOpts(yAxis),
+	)...)
+	sc.SetXAxis(cats)
+	for i, s := range ss {
+		tip := b.fn(`function(p){var e=echarts.format.encodeHTML,fx=` + xFmt + `,fy=` + jsFormatter(s.unit, false) +
+			`,v=p.value||[],d=p.dimensionNames||[];` +
+			`return p.marker+e(String(p.seriesName))+"<br/>"+e(String(d[0]))+": "+e(String(fx(v[0])))+` +
+			`"<br/>"+e(String(d[1]))+": "+e(String(fy(v[1])));}`)
+		sc.AddSeries(s.name, nil, charts.WithSeriesOpts(func(x *charts.SingleSeries) {
+			x.Data = s.values
+			x.SymbolSize = 9
+			x.SeriesTooltip = &opts.SeriesTooltip{Formatter: funcStr(tip)}
+			if i == 0 {
+				x.MarkLines = b.markLine(yUnit)
+			}
+		}))
+	}
+	return b.snippet(sc, func(t tree) {
+		for i, v := range seriesList(t) {
+			s := v.(tree)
+			s["dimensions"] = []any{p.X, ss[i].column}
+			s["itemStyle"] = tree{"opacity": 0.8}
+			if ml, ok := s["markLine"].(tree); ok {
+				ml["silent"] = true
+			}
+		}
+		if ys, ok := t["yAxis"].([]any); ok && len(ys) > 0 {
+			ys[0].(tree)["nameTextStyle"] = tree{"align": "left", "color": colorMuted}
+		}
+		if xs, ok := t["xAxis"].([]any); ok && len(xs) > 0 {
+			xs[0].(tree)["nameTextStyle"] = tree{"color": colorMuted}
+		}
+	})
+}
+
+// heatmap draws a grid of x by y categories coloured by the value column:
+// cohort retention with x = month_offset, y = cohort, value = retained_rate.
+func (b *build) heatmap() (template.HTML, error) {
+	p, f := b.p, b.f
+	if p.X == "" || len(p.Y) == 0 || p.Value == "" {
+		return "", b.errf("chart heatmap needs x, y and value columns")
+	}
+	if err := needColumns(p, f, p.X, p.Y[0], p.Value); err != nil {
+		return "", err
+	}
+	if err := needNumeric(p, f, p.Value); err != nil {
+		return "", err
+	}
+	xi, yi, vi := f.Index(p.X), f.Index(p.Y[0]), f.Index(p.Value)
+	xcats, rowX := categories(f, xi)
+	ycats, rowY := categories(f, yi)
+	unit := columnUnit(f, vi, b.o.Unit)
+
+	type cell struct{ x, y int }
+	cells := map[cell]int{} // → index in data: a repeated cell keeps the later row
+	var data []opts.HeatMapData
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for r, row := range f.Rows {
+		v, ok := number(row[vi]).(float64)
+		if !ok {
+			continue
+		}
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+		c := cell{rowX[r], rowY[r]}
+		d := opts.HeatMapData{
+			Name:  fmt.Sprintf("%s %s · %s %s", p.Y[0], ycats[c.y], p.X, xcats[c.x]),
+			Value: []any{c.x, c.y, v},
+		}
+		if k, seen := cells[c]; seen {
+			data[k] = d
+		} else {
+			cells[c] = len(data)
+			data = append(data, d)
+		}
+	}
+	if math.IsInf(lo, 1) {
+		lo, hi = 0, 1
+	}
+	if unit == unitPercent && lo >= 0 {
+		lo = 0
+	}
+	if hi <= lo {
+		hi = lo + 1
+	}
+
+	l := b.layout(false)
+	hm := charts.NewHeatMap()
+	hm.SetGlobalOptions(append(b.globals(false, []string{"#2f6fde"}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithGridOpts(opts.Grid{
+			Left: "8", Right: "16", Top: strconv.Itoa(l.gridTop + 6), Bottom: "58", ContainLabel: opts.Bool(true),
+		}),
+		charts.WithXAxisOpts(opts.XAxis{
+			Type: "category", Data: xcats, Name: p.X, NameLocation: "middle", NameGap: 24,
+			AxisLabel: &opts.AxisLabel{Color: colorMuted},
+			AxisLine:  &opts.AxisLine{Show: opts.Bool(false)},
+			AxisTick:  &opts.AxisTick{Show: opts.Bool(false)},
+			SplitArea: &opts.SplitArea{Show: opts.Bool(false)},
+		}),
+		charts.WithYAxisOpts(opts.YAxis{
+			Type: "category", Data: ycats, Inverse: opts.Bool(true),
+			AxisLabel: &opts.AxisLabel{Color: colorMuted},
+			AxisLine:  &opts.AxisLine{Show: opts.Bool(false)},
+		}),
+	)...)
+	showLabels := len(xcats)*len(ycats) <= 400
+	cellFmt := jsFormatter(unit, true)
+	hm.AddSeries(p.Value, data, charts.WithSeriesOpts(func(x *charts.SingleSeries) {
+		x.SeriesTooltip = &opts.SeriesTooltip{Formatter: funcStr(b.fn(
+			`function(p){var e=echarts.format.encodeHTML,f=` + jsFormatter(unit, false) +
+				`;return p.marker+e(String(p.name))+": <b>"+e(String(f(p.value[2])))+"</b>";}`))}
+	}))
+	return b.snippet(hm, func(t tree) {
+		t["visualMap"] = []any{tree{
+			"type": "continuous", "min": clean(lo), "max": clean(hi), "calculable": false,
+			"orient": "horizontal", "left": "center", "bottom": 0, "itemWidth": 12, "itemHeight": 180,
+			"inRange":   tree{"color": []any{"#f3f7fd", "#b9d0f5", "#6d9ded", "#3b74d9"}},
+			"textStyle": tree{"color": colorMuted, "fontSize": 11},
+			"text":      []any{legendValue(hi, unit), legendValue(lo, unit)},
+			"formatter": b.formatter(unit, true),
+		}}
+		s := seriesList(t)[0].(tree)
+		s["itemStyle"] = tree{"borderColor": "#ffffff", "borderWidth": 1}
+		s["label"] = tree{
+			"show": showLabels, "fontSize": 10, "color": colorInk,
+			"formatter": b.fn(`function(p){var f=` + cellFmt + `;return f(p.value[2]);}`),
+		}
+		s["emphasis"] = tree{"itemStyle": tree{"borderColor": colorInk, "borderWidth": 1}}
+	})
+}
+
+// slice is one named value of a pie or funnel.
+type slice struct {
+	name  string
+	value float64
+}
+
+// slicesOf sums the value column by name (rows with a NULL value are
+// left out), keeping the order names first appear in.
+func (b *build) slicesOf() ([]slice, string, error) {
+	p, f := b.p, b.f
+	if p.X == "" || len(p.Y) == 0 {
+		return nil, "", b.errf("chart %s needs x (names) and y (values) columns", p.Chart)
+	}
+	if err := needColumns(p, f, p.X, p.Y[0]); err != nil {
+		return nil, "", err
+	}
+	if err := needNumeric(p, f, p.Y[0]); err != nil {
+		return nil, "", err
+	}
+	xi, vi := f.Index(p.X), f.Index(p.Y[0])
+	l := newLabeler(f, xi)
+	var out []slice
+	index := map[string]int{}
+	for _, row := range f.Rows {
+		v, ok := number(row[vi]).(float64)
+		if !ok {
+			continue
+		}
+		name := l.label(row[xi])
+		k, seen := index[name]
+		if !seen {
+			k = len(out)
+			index[name] = k
+			out = append(out, slice{name: name})
+		}
+		out[k].value += v
+	}
+	return out, columnUnit(f, vi, b.o.Unit), nil
+}
+
+// slices draws pie (a donut) and funnel panels: names from x, values from
+// the first y column, each slice in its series colour.
+func (b *build) slices() (template.HTML, error) {
+	sl, unit, err := b.slicesOf()
+	if err != nil {
+		return "", err
+	}
+	names := make([]string, len(sl))
+	for i, s := range sl {
+		names[i] = s.name
+	}
+	if b.p.Chart == catalog.ChartPie {
+		colors := seriesColors(names)
+		legend := len(sl) > 1
+		l := b.layout(legend)
+		gl := append(b.globals(legend, colors),
+			charts.WithTooltipOpts(opts.Tooltip{
+				Show: opts.Bool(true), Trigger: "item", ValueFormatter: funcStr(b.formatter(unit, false)),
+			}))
+		data := make([]opts.PieData, len(sl))
+		for i, s := range sl {
+			data[i] = opts.PieData{Name: s.name, Value: s.value}
+		}
+		pie := charts.NewPie()
+		pie.SetGlobalOptions(gl...)
+		pie.AddSeries(b.p.Y[0], data, charts.WithPieChartOpts(opts.PieChart{
+			Radius: []string{"45%", "70%"},
+			Center: []string{"50%", strconv.Itoa(55+l.gridTop/10) + "%"},
+		}))
+		return b.snippet(pie, func(t tree) {
+			s := seriesList(t)[0].(tree)
+			s["label"] = tree{"color": colorInk, "fontSize": 11, "overflow": "none",
+				"formatter": b.fn(`function(p){return p.name+"  "+Math.round(p.percent)+"%";}`)}
+			s["labelLine"] = tree{"length": 8, "length2": 8}
+			s["itemStyle"] = tree{"borderColor": "#ffffff", "borderWidth": 2, "borderRadius": 4}
+		})
+	}
+
+	// A funnel's steps are not series met elsewhere: shade one colour from
+	// dark (the first step) to light, and name each step beside it.
+	base := SeriesColor(b.p.Y[0])
+	shades := make([]string, len(sl))
+	for i := range sl {
+		shades[i] = mix(base, "#ffffff", 0.65*float64(i)/math.Max(1, float64(len(sl)-1)))
+	}
+	data := make([]opts.FunnelData, len(sl))
+	for i, s := range sl {
+		data[i] = opts.FunnelData{Name: s.name, Value: s.value}
+	}
+	top := b.layout(false).gridTop
+	fu := charts.NewFunnel()
+	fu.SetGlobalOptions(append(b.globals(false, shades),
+		charts.WithTooltipOpts(opts.Tooltip{
+			Show: opts.Bool(true), Trigger: "item", ValueFormatter: funcStr(b.formatter(unit, false)),
+		}))...)
+	fu.AddSeries(b.p.Y[0], data)
+	labelFmt := jsFormatter(unit, false)
+	return b.snippet(fu, func(t tree) {
+		s := seriesList(t)[0].(tree)
+		s["sort"] = "descending"
+		s["gap"] = 2
+		s["left"], s["width"] = "2%", "58%"
+		s["top"], s["bottom"] = top, 8
+		s["minSize"] = "8%"
+		s["label"] = tree{
+			"show": true, "position": "right", "color": colorInk, "fontSize": 12,
+			"formatter": b.fn(`function(p){var f=` + labelFmt + `;return p.name+"  "+f(p.value);}`),
+		}
+		s["labelLine"] = tree{"length": 12, "lineStyle": tree{"color": colorLine}}
+		s["itemStyle"] = tree{"borderColor": "#ffffff", "borderWidth": 1}
+	})
+}
+
+// gauge draws the last non-NULL value of the first y column (the latest
+// day of a series, or a one-row KPI) on a progress arc from 0 to a round
+// maximum (1 for percent).
+func (b *build) gauge() (template.HTML, error) {
+	p, f := b.p, b.f
+	col := ""
+	switch {
+	case len(p.Y) > 0:
+		col = p.Y[0]
+	case p.Value != "":
+		col = p.Value
+	default:
+		if i := f.FirstNumeric(); i >= 0 {
+			col = f.Columns[i].Name
+		}
+	}
+	if col == "" {
+		return "", b.errf("chart gauge needs a y column")
+	}
+	if err := needColumns(p, f, col); err != nil {
+		return "", err
+	}
+	if err := needNumeric(p, f, col); err != nil {
+		return "", err
+	}
+	ci := f.Index(col)
+	unit := columnUnit(f, ci, b.o.Unit)
+	var value any
+	for r := len(f.Rows) - 1; r >= 0; r-- {
+		if v := number(f.Rows[r][ci]); v != nil {
+			value = v
+			break
+		}
+	}
+	v, _ := value.(float64)
+	top := math.Abs(v)
+	for _, m := range p.Markers {
+		top = math.Max(top, math.Abs(m.Y))
+	}
+	lo, hi := 0.0, niceCeil(top)
+	if unit == unitPercent && top <= 1 {
+		hi = 1
+	}
+	if hi == 0 {
+		hi = 1
+	}
+	if v < 0 {
+		lo = -niceCeil(-v)
+	}
+	color := SeriesColor(col)
+	g := charts.NewGauge()
+	g.SetGlobalOptions(append(b.globals(false, []string{color}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(false)}))...)
+	g.AddSeries(col, []opts.GaugeData{{Name: col, Value: value}})
+	// Markers (a target) are a second gauge that draws only a short tick
+	// across the arc at the marker's value.
+	var targets []opts.GaugeData
+	for _, m := range p.Markers {
+		if finite(m.Y) {
+			targets = append(targets, opts.GaugeData{Name: m.Label, Value: m.Y})
+		}
+	}
+	if len(targets) > 0 {
+		g.AddSeries("markers", targets)
+	}
+	l := b.layout(false)
+	center := []any{"50%", strconv.Itoa(58+l.gridTop/8) + "%"}
+	return b.snippet(g, func(t tree) {
+		list := seriesList(t)
+		for _, v := range list[1:] {
+			s := v.(tree)
+			s["min"], s["max"] = clean(lo), clean(hi)
+			s["radius"], s["center"] = "88%", center
+			s["startAngle"], s["endAngle"] = 210, -30
+			s["axisLine"], s["progress"], s["anchor"] = tree{"show": false}, tree{"show": false}, tree{"show": false}
+			s["axisTick"], s["splitLine"], s["axisLabel"] = tree{"show": false}, tree{"show": false}, tree{"show": false}
+			s["title"], s["detail"] = tree{"show": false}, tree{"show": false}
+			s["pointer"] = tree{"show": true, "icon": "rect", "width": 3, "length": 22, "offsetCenter": []any{0, "-93%"},
+				"itemStyle": tree{"color": colorInk}}
+			s["silent"] = true
+		}
+		s := list[0].(tree)
+		s["min"], s["max"] = clean(lo), clean(hi)
+		s["splitNumber"] = 1
+		s["radius"] = "88%"
+		s["center"] = center
+		s["startAngle"], s["endAngle"] = 210, -30
+		s["progress"] = tree{"show": true, "width": 14, "roundCap": true, "itemStyle": tree{"color": color}}
+		s["axisLine"] = tree{"roundCap": true, "lineStyle": tree{"width": 14, "color": []any{[]any{1, "#e8ebf0"}}}}
+		s["pointer"] = tree{"show": false}
+		s["anchor"] = tree{"show": false}
+		s["axisTick"] = tree{"show": false}
+		s["splitLine"] = tree{"show": false}
+		s["axisLabel"] = tree{"show": true, "distance": 20, "color": colorMuted, "fontSize": 10,
+			"formatter": b.formatter(unit, true)}
+		s["title"] = tree{"offsetCenter": []any{0, "38%"}, "color": colorMuted, "fontSize": 12}
+		s["detail"] = tree{"valueAnimation": b.o.Animation, "offsetCenter": []any{0, "4%"},
+			"fontSize": 26, "fontWeight": 600, "color": colorInk, "formatter": b.formatter(unit, false)}
+	})
+}
+
+// legendValue writes a visualMap end label: percent without decimals.
+func legendValue(v float64, unit string) string {
+	if unit == unitPercent {
+		return FormatValue(v, unit, "0%")
+	}
+	return FormatValue(v, unit, "")
+}

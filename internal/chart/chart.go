@@ -1,0 +1,353 @@
+// Package chart draws panels: it turns a query's frame and a panel's
+// definition into a go-echarts chart and renders it as an HTML snippet for
+// our own pages (a <div> and the <script> that draws it with the page's
+// ECharts), and it renders HTML tables, inline SVG sparklines for KPI
+// tiles, and the number formats pages and reports share.
+//
+// go-echarts builds the options; the snippet is written here, not by
+// go-echarts' templates, because those put the options into the page
+// unescaped (a label containing </script> ends the script), use the chart
+// id as a JavaScript identifier, and link ECharts from a CDN. Here the
+// options are encoded with encoding/json's HTML escaping, JavaScript
+// formatter functions are spliced in only where this package put a
+// per-render placeholder, and the page supplies echarts.min.js itself.
+package chart
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"strconv"
+	"strings"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"github.com/opsboard/opsboard/internal/apperr"
+	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/frame"
+)
+
+// Options control how a panel is drawn.
+type Options struct {
+	// ID is the chart's DOM id, unique per page. It is reduced to
+	// [A-Za-z0-9_] and made to start with a letter; empty means the
+	// panel's ID, else a random one.
+	ID string
+	// Renderer is "canvas" (browser) or "svg" (print and PDF: vector, text
+	// stays text). Anything else is canvas.
+	Renderer string
+	// Animation is false for print, so the chart is complete at once.
+	Animation bool
+	// Height in pixels; 0 means 320. The width is always 100% of the
+	// container.
+	Height int
+	// Unit is the query's display unit (count, percent, ratio, score,
+	// currency, hours, days or ""), for axes, tooltips and labels.
+	Unit string
+	// Title draws the panel title inside the chart, for a chart shown on
+	// its own. Pages that print the title above the chart leave it off.
+	Title bool
+	// Nonce, when set, goes on the <script> tag so the snippet runs under a
+	// Content-Security-Policy with script-src 'nonce-…'.
+	Nonce string
+}
+
+// DefaultHeight is the chart height when Options.Height is 0.
+const DefaultHeight = 320
+
+// Text colours and fonts shared by every chart; they match the page's
+// stylesheet.
+const (
+	colorInk   = "#1d2433"
+	colorMuted = "#5f6b7a"
+	colorLine  = "#cfd5de"
+	colorSplit = "#eceff3"
+	fontFamily = `system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif`
+)
+
+// Render draws the panel's chart from f. It returns an html/template-safe
+// snippet: the chart's <div> (width 100%, fixed height) and the <script>
+// that draws it into the div once ECharts is loaded and keeps it sized to
+// its container. Chart "table" renders Table instead. Errors name the
+// panel and the missing column:
+//
+//	panel "CSAT vs on-time": column "csat" not in result (has: day, orders)
+func Render(p catalog.Panel, f *frame.Frame, o Options) (template.HTML, error) {
+	_, h, err := render(p, f, o)
+	return h, err
+}
+
+// render is Render keeping the build, whose option tree tests inspect.
+func render(p catalog.Panel, f *frame.Frame, o Options) (*build, template.HTML, error) {
+	if f == nil {
+		f = &frame.Frame{}
+	}
+	b, err := newBuild(p, f, o)
+	if err != nil {
+		return nil, "", err
+	}
+	var h template.HTML
+	switch p.Chart {
+	case catalog.ChartTable:
+		h, err = Table(f, p.Columns, o.Unit)
+		if err != nil {
+			err = apperr.Invalid("panel %q: %w", panelName(p), err)
+		}
+	case catalog.ChartLine, catalog.ChartArea, catalog.ChartBar, catalog.ChartStackedBar, "":
+		h, err = b.cartesian()
+	case catalog.ChartScatter:
+		h, err = b.scatter()
+	case catalog.ChartHeatmap:
+		h, err = b.heatmap()
+	case catalog.ChartPie, catalog.ChartFunnel:
+		h, err = b.slices()
+	case catalog.ChartGauge:
+		h, err = b.gauge()
+	default:
+		err = apperr.Invalid("panel %q: unknown chart kind %q (want one of %s)",
+			panelName(p), p.Chart, strings.Join(catalog.ChartKinds, ", "))
+	}
+	if err != nil {
+		return b, "", err
+	}
+	return b, h, nil
+}
+
+// build is one Render call: the panel, its frame, and the JavaScript
+// functions the options refer to by placeholder.
+type build struct {
+	p     catalog.Panel
+	f     *frame.Frame
+	o     Options
+	id    string
+	nonce string
+	fns   map[string]string // placeholder → function source
+	tree  tree              // the options as written, for tests
+}
+
+func newBuild(p catalog.Panel, f *frame.Frame, o Options) (*build, error) {
+	nonce, err := randomHex(8)
+	if err != nil {
+		return nil, fmt.Errorf("chart: %w", err)
+	}
+	if o.Height <= 0 {
+		o.Height = DefaultHeight
+	}
+	if o.Renderer != "svg" {
+		o.Renderer = "canvas"
+	}
+	id := o.ID
+	if id == "" {
+		id = p.ID
+	}
+	if id == "" {
+		id = "chart_" + nonce
+	}
+	return &build{p: p, f: f, o: o, id: sanitizeID(id), nonce: nonce, fns: map[string]string{}}, nil
+}
+
+func randomHex(n int) (string, error) {
+	buf := make([]byte, n)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(buf), nil
+}
+
+// sanitizeID makes s usable as a DOM id and JavaScript identifier: every
+// character outside [A-Za-z0-9_] becomes "_", and an id that does not
+// start with a letter gets a "c" in front ("7-day" → "c7_day").
+func sanitizeID(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	id := b.String()
+	if id == "" || !(id[0] >= 'a' && id[0] <= 'z' || id[0] >= 'A' && id[0] <= 'Z') {
+		id = "c" + id
+	}
+	return id
+}
+
+// fn registers a JavaScript function and returns the placeholder string to
+// put in the options where ECharts expects the function. The placeholder
+// carries a random per-render nonce, so no data value can pose as one;
+// go-echarts' own "__f__" markers would turn any label containing them
+// into code.
+func (b *build) fn(src string) string {
+	key := fmt.Sprintf("@@opsboard-fn-%s-%d@@", b.nonce, len(b.fns))
+	b.fns[key] = src
+	return key
+}
+
+// formatter registers the formatter for a unit (axis: compact form).
+func (b *build) formatter(unit string, axis bool) string {
+	return b.fn(jsFormatter(unit, axis))
+}
+
+// layout is the vertical space above the plot: the optional title, then
+// the legend on its own line, so the two never overlap.
+type layout struct {
+	titleTop, legendTop, gridTop int
+}
+
+func (b *build) layout(legend bool) layout {
+	l, y := layout{}, 4
+	if b.o.Title {
+		y = 32
+	}
+	l.legendTop = y
+	if legend {
+		y += 26
+	}
+	l.gridTop = y + 12
+	return l
+}
+
+// globals are the options every chart shares.
+func (b *build) globals(legend bool, colors []string) []charts.GlobalOpts {
+	l := b.layout(legend)
+	return []charts.GlobalOpts{
+		charts.WithInitializationOpts(opts.Initialization{
+			ChartID: b.id, Width: "100%", Height: strconv.Itoa(b.o.Height) + "px",
+			Renderer: b.o.Renderer, Theme: "white",
+		}),
+		charts.WithAnimation(b.o.Animation),
+		charts.WithColorsOpts(colors),
+		charts.WithTitleOpts(opts.Title{
+			Show: opts.Bool(b.o.Title), Title: b.titleText(), Left: "0", Top: strconv.Itoa(l.titleTop),
+			TitleStyle: &opts.TextStyle{Color: colorInk, FontSize: 14, FontWeight: "600"},
+		}),
+		charts.WithLegendOpts(opts.Legend{
+			Show: opts.Bool(legend), Type: "scroll", Left: "0", Top: strconv.Itoa(l.legendTop),
+			Icon: "roundRect", ItemWidth: 12, ItemHeight: 8,
+			TextStyle: &opts.TextStyle{Color: colorMuted, FontSize: 12},
+		}),
+		charts.WithToolboxOpts(opts.Toolbox{Show: opts.Bool(false)}),
+	}
+}
+
+func (b *build) titleText() string {
+	if b.o.Title {
+		return b.p.Title
+	}
+	return ""
+}
+
+// option is what every go-echarts chart offers for serialising.
+type option interface {
+	Validate()
+	JSON() map[string]interface{}
+}
+
+// tree is the chart options as plain JSON values, for the few settings
+// go-echarts cannot express (see the patches in build.go).
+type tree = map[string]any
+
+// snippet serialises the chart, applies patch to its option tree and
+// writes the HTML.
+func (b *build) snippet(c option, patch func(t tree)) (template.HTML, error) {
+	c.Validate()
+	raw, err := json.Marshal(c.JSON())
+	if err != nil {
+		return "", fmt.Errorf("panel %q: encoding chart options: %w", panelName(b.p), err)
+	}
+	var t tree
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&t); err != nil {
+		return "", fmt.Errorf("panel %q: decoding chart options: %w", panelName(b.p), err)
+	}
+	t["textStyle"] = tree{"fontFamily": fontFamily, "color": colorInk}
+	delete(t, "toolbox")
+	if tip, ok := t["tooltip"].(tree); ok {
+		tip["confine"] = true
+	}
+	if patch != nil {
+		patch(t)
+	}
+	b.tree = t
+	js, err := b.optionJS(t)
+	if err != nil {
+		return "", err
+	}
+	return b.html(js), nil
+}
+
+// optionJS encodes the option tree as a JavaScript expression that is safe
+// inside a <script> element: encoding/json escapes <, > and & (so no
+// "</script>" or "<!--" can appear) and U+2028/U+2029. Then each
+// placeholder string is replaced by its function.
+func (b *build) optionJS(t tree) (string, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf) // escapes HTML by default
+	if err := enc.Encode(t); err != nil {
+		return "", fmt.Errorf("panel %q: encoding chart options: %w", panelName(b.p), err)
+	}
+	js := strings.TrimSpace(buf.String())
+	for key, src := range b.fns {
+		if !safeScript(src) {
+			return "", fmt.Errorf("chart: formatter function is not safe inside <script>: %s", src)
+		}
+		js = strings.ReplaceAll(js, `"`+key+`"`, src)
+	}
+	return js, nil
+}
+
+// safeScript reports whether JavaScript source can sit in a <script>
+// element without changing where the element ends.
+func safeScript(src string) bool {
+	l := strings.ToLower(src)
+	return !strings.Contains(l, "</script") && !strings.Contains(l, "<script") && !strings.Contains(l, "<!--")
+}
+
+// bootstrap draws the chart once ECharts is there (the page may load it
+// with defer), only once, and resizes it with its container. The chart
+// instance is kept in window.opsboardCharts[id] for whoever captures it
+// (PNG export, tests); data-drawn="true" marks the div when it is drawn.
+const bootstrap = `(function(){"use strict";var id=%s,option=%s;` +
+	`function draw(){var el=document.getElementById(id);` +
+	`if(!el||el.getAttribute("data-drawn")||typeof echarts==="undefined")return;` +
+	`var chart=echarts.init(el,null,{renderer:%s});chart.setOption(option);` +
+	`el.setAttribute("data-drawn","true");` +
+	`window.opsboardCharts=window.opsboardCharts||{};window.opsboardCharts[id]=chart;` +
+	`var resize=function(){chart.resize();};` +
+	`window.addEventListener("resize",resize);window.addEventListener("beforeprint",resize);` +
+	`if(window.ResizeObserver){new ResizeObserver(resize).observe(el);}}` +
+	`if(typeof echarts!=="undefined"){draw();}else{document.addEventListener("DOMContentLoaded",draw);window.addEventListener("load",draw);}` +
+	`})();`
+
+// html writes the <div> and <script>. The id is [A-Za-z0-9_] only; the
+// title goes through HTML escaping; the nonce is dropped unless it is
+// plain base64.
+func (b *build) html(optionJS string) template.HTML {
+	var s strings.Builder
+	fmt.Fprintf(&s, `<div id="%s" class="chart" data-chart="%s" role="img" aria-label="%s" style="width:100%%;height:%dpx"></div>`,
+		b.id, template.HTMLEscapeString(b.p.Chart), template.HTMLEscapeString(b.p.Title), b.o.Height)
+	s.WriteString("\n<script")
+	if b.o.Nonce != "" && plainNonce(b.o.Nonce) {
+		fmt.Fprintf(&s, ` nonce="%s"`, b.o.Nonce)
+	}
+	s.WriteString(">")
+	fmt.Fprintf(&s, bootstrap, strconv.Quote(b.id), optionJS, strconv.Quote(b.o.Renderer))
+	s.WriteString("</script>\n")
+	return template.HTML(s.String())
+}
+
+func plainNonce(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '+' || r == '/' || r == '=' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,342 @@
+package chart
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opsboard/opsboard/internal/apperr"
+	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/frame"
+)
+
+// panelName is how errors name a panel: its title, else its id.
+func panelName(p catalog.Panel) string {
+	if p.Title != "" {
+		return p.Title
+	}
+	return p.ID
+}
+
+// needColumns checks that f has every named column (empty names are
+// skipped) and says which are missing, in which panel, and what the result
+// has instead.
+func needColumns(p catalog.Panel, f *frame.Frame, names ...string) error {
+	var missing []string
+	seen := map[string]bool{}
+	for _, n := range names {
+		if n == "" || seen[n] {
+			continue
+		}
+		seen[n] = true
+		if f.Index(n) < 0 {
+			missing = append(missing, fmt.Sprintf("%q", n))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	noun := "column"
+	if len(missing) > 1 {
+		noun = "columns"
+	}
+	has := strings.Join(f.Names(), ", ")
+	if has == "" {
+		has = "no columns"
+	}
+	return apperr.Invalid("panel %q: %s %s not in result (has: %s)", panelName(p), noun, strings.Join(missing, ", "), has)
+}
+
+// needNumeric checks that a value column can be plotted.
+func needNumeric(p catalog.Panel, f *frame.Frame, name string) error {
+	switch t := f.Columns[f.Index(name)].Type; t {
+	case frame.Text, frame.Date, frame.Time:
+		return apperr.Invalid("panel %q: column %q holds %s values, not numbers", panelName(p), name, t)
+	}
+	return nil
+}
+
+// number returns a cell as a JSON-safe number, or nil for NULL, text and
+// non-finite values (ECharts draws nil as a gap).
+func number(v any) any {
+	x, ok := frame.Float(v)
+	if !ok || math.IsInf(x, 0) {
+		return nil
+	}
+	return x
+}
+
+// labeler turns the cells of one column into category labels: dates as
+// YYYY-MM-DD, timestamps the same when they all fall on midnight (else
+// "YYYY-MM-DD HH:MM"), NULL as "(none)".
+type labeler struct {
+	typ       frame.Type
+	datesOnly bool
+}
+
+func newLabeler(f *frame.Frame, col int) labeler {
+	l := labeler{typ: f.Columns[col].Type, datesOnly: true}
+	for _, row := range f.Rows {
+		if t, ok := row[col].(time.Time); ok && (t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0) {
+			l.datesOnly = false
+			break
+		}
+	}
+	return l
+}
+
+func (l labeler) label(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "(none)"
+	case time.Time:
+		if l.typ == frame.Date || l.datesOnly {
+			return x.Format("2006-01-02")
+		}
+		return x.Format("2006-01-02 15:04")
+	case float64:
+		return formatTrimmed(x, 6)
+	}
+	return frame.Format(v, l.typ)
+}
+
+// categories lists the distinct values of a column as labels, with each
+// row's position in that list. Dates, times and numbers are sorted (a long
+// frame ordered by series then day would otherwise put a day that one
+// series lacks at the end); text keeps the order of first appearance,
+// which is the query's ORDER BY.
+func categories(f *frame.Frame, col int) (labels []string, rowIndex []int) {
+	l := newLabeler(f, col)
+	type key struct {
+		label string
+		first int
+	}
+	var keys []key
+	index := map[string]int{}
+	for i, row := range f.Rows {
+		s := l.label(row[col])
+		if _, ok := index[s]; !ok {
+			index[s] = len(keys)
+			keys = append(keys, key{s, i})
+		}
+	}
+	switch l.typ {
+	case frame.Date, frame.Time, frame.Number, frame.Integer:
+		sort.SliceStable(keys, func(a, b int) bool {
+			return less(f.Rows[keys[a].first][col], f.Rows[keys[b].first][col])
+		})
+	}
+	index = map[string]int{}
+	for i, k := range keys {
+		labels = append(labels, k.label)
+		index[k.label] = i
+	}
+	rowIndex = make([]int, len(f.Rows))
+	for i, row := range f.Rows {
+		rowIndex[i] = index[l.label(row[col])]
+	}
+	return labels, rowIndex
+}
+
+// less orders two cells of one column; NULL sorts last.
+func less(a, b any) bool {
+	if a == nil || b == nil {
+		return a != nil && b == nil
+	}
+	if ta, ok := a.(time.Time); ok {
+		tb, ok := b.(time.Time)
+		return ok && ta.Before(tb)
+	}
+	fa, oka := frame.Float(a)
+	fb, okb := frame.Float(b)
+	return oka && okb && fa < fb
+}
+
+// series is one line, bar stack or point set, ready to draw.
+type series struct {
+	name   string
+	column string // the value column it comes from
+	axis   int    // 0: left y axis, 1: right (y2)
+	unit   string // how its values are shown
+	values []any  // float64 or nil, one per category (scatter: [x, y] pairs)
+}
+
+// valueColumns returns the panel's value columns: Y, then any Y2 column
+// not already in Y.
+func valueColumns(p catalog.Panel) []string {
+	cols := append([]string(nil), p.Y...)
+	for _, c := range p.Y2 {
+		if !contains(cols, c) {
+			cols = append(cols, c)
+		}
+	}
+	return cols
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// pivot lays the frame out as categories along x and one series per value
+// column — or, when the panel names a Series column (long format), one per
+// distinct value of it (times each value column when there are several).
+// A category a series has no row for is nil, a gap, never 0; when rows
+// repeat an (x, series) pair the later row wins.
+func pivot(p catalog.Panel, f *frame.Frame, unit string) ([]string, []series) {
+	xi := f.Index(p.X)
+	cats, rowCat := categories(f, xi)
+	cols := valueColumns(p)
+
+	units := map[string]string{}
+	for _, c := range cols {
+		units[c] = columnUnit(f, f.Index(c), unit)
+	}
+	newSeries := func(name, col string) series {
+		axis := 0
+		if contains(p.Y2, col) {
+			axis = 1
+		}
+		return series{name: name, column: col, axis: axis, unit: units[col], values: make([]any, len(cats))}
+	}
+
+	var out []series
+	if p.Series == "" {
+		for _, c := range cols {
+			s := newSeries(c, c)
+			ci := f.Index(c)
+			for r, row := range f.Rows {
+				s.values[rowCat[r]] = number(row[ci])
+			}
+			out = append(out, s)
+		}
+		return cats, out
+	}
+
+	si := f.Index(p.Series)
+	sl := newLabeler(f, si)
+	index := map[string]int{}
+	for r, row := range f.Rows {
+		key := sl.label(row[si])
+		for _, c := range cols {
+			name := key
+			if len(cols) > 1 {
+				name = key + " · " + c
+			}
+			k, ok := index[name]
+			if !ok {
+				k = len(out)
+				index[name] = k
+				out = append(out, newSeries(name, c))
+			}
+			out[k].values[rowCat[r]] = number(row[f.Index(c)])
+		}
+	}
+	return cats, out
+}
+
+// axisUnit is the unit an axis shows: that of its series when they agree,
+// else that of the first.
+func axisUnit(ss []series, axis int) (string, bool) {
+	unit, found := "", false
+	for _, s := range ss {
+		if s.axis != axis {
+			continue
+		}
+		if !found {
+			unit, found = s.unit, true
+		}
+	}
+	return unit, found
+}
+
+// extent returns the smallest and largest value drawn on an axis; stacked
+// series count by their running totals.
+func extent(ss []series, axis int, stacked bool) (lo, hi float64, ok bool) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	add := func(v float64) {
+		lo, hi, ok = math.Min(lo, v), math.Max(hi, v), true
+	}
+	if stacked {
+		n := 0
+		for _, s := range ss {
+			n = max(n, len(s.values))
+		}
+		for i := 0; i < n; i++ {
+			pos, neg := 0.0, 0.0
+			for _, s := range ss {
+				if s.axis != axis || i >= len(s.values) {
+					continue
+				}
+				if v, isNum := s.values[i].(float64); isNum {
+					if v >= 0 {
+						pos += v
+					} else {
+						neg += v
+					}
+					add(pos)
+					add(neg)
+				}
+			}
+		}
+		return lo, hi, ok
+	}
+	for _, s := range ss {
+		if s.axis != axis {
+			continue
+		}
+		for _, v := range s.values {
+			if pair, isPair := v.([]any); isPair && len(pair) == 2 { // scatter [x, y]
+				v = pair[1]
+			}
+			if x, isNum := v.(float64); isNum {
+				add(x)
+			}
+		}
+	}
+	return lo, hi, ok
+}
+
+// niceStep rounds a raw tick step up to 1, 2, 2.5 or 5 times a power of ten.
+func niceStep(raw float64) float64 {
+	if raw <= 0 || math.IsNaN(raw) || math.IsInf(raw, 0) {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if raw <= m*p*(1+1e-9) {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// niceCeil rounds v up to a round number: 4.3 → 5, 93 → 100, 1234 → 1500.
+func niceCeil(v float64) float64 {
+	if v <= 0 {
+		return 0
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
+		if v <= m*p*(1+1e-9) {
+			return clean(m * p)
+		}
+	}
+	return 10 * p
+}
+
+// clean removes floating-point noise: 0.30000000000000004 → 0.3.
+func clean(v float64) float64 {
+	x, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 12, 64), 64)
+	if err != nil {
+		return v
+	}
+	return x
+}

@@ -1,0 +1,116 @@
+package chart
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+
+	"github.com/opsboard/opsboard/internal/frame"
+)
+
+// tableTemplate is the table markup. Every cell goes through html/template
+// escaping. The header is always a <thead>, so a table that runs over a
+// printed page repeats it; numbers are right-aligned with inline styles
+// too, for mail clients that drop stylesheets.
+var tableTemplate = template.Must(template.New("table").Parse(
+	`<table class="data-table" style="border-collapse:collapse;width:100%">` +
+		`<thead><tr>{{range .Head}}<th scope="col"{{if .Num}} class="num" style="text-align:right"{{else}} style="text-align:left"{{end}}>{{.Text}}</th>{{end}}</tr></thead>` +
+		`<tbody>{{range .Rows}}<tr>{{range .}}<td{{if .Num}} class="num" style="text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums"{{end}}>{{.Text}}</td>{{end}}</tr>` +
+		"\n" + `{{end}}</tbody></table>` +
+		`{{if .Truncated}}<p class="table-note">Showing the first {{len .Rows}} rows.</p>{{end}}`))
+
+type tableCell struct {
+	Text string
+	Num  bool
+}
+
+// Table renders a frame as an HTML <table>: the named columns in order
+// (all when columns is empty), numbers right-aligned and formatted for the
+// unit (see FormatValue; a column named like a rate holding fractions is
+// shown as a percent, integer columns as counts), dates as YYYY-MM-DD,
+// timestamps as YYYY-MM-DD HH:MM, NULL as an empty cell. Every value is
+// HTML-escaped. A missing column is an error that says which one.
+func Table(f *frame.Frame, columns []string, unit string) (template.HTML, error) {
+	if f == nil {
+		f = &frame.Frame{}
+	}
+	if len(columns) == 0 {
+		columns = f.Names()
+	}
+	if missing := f.MissingColumns(columns...); len(missing) > 0 {
+		quoted := make([]string, len(missing))
+		for i, m := range missing {
+			quoted[i] = fmt.Sprintf("%q", m)
+		}
+		noun := "column"
+		if len(missing) > 1 {
+			noun = "columns"
+		}
+		return "", fmt.Errorf("%s %s not in result (has: %s)", noun, strings.Join(quoted, ", "), strings.Join(f.Names(), ", "))
+	}
+
+	type col struct {
+		index int
+		typ   frame.Type
+		unit  string
+		plain bool
+	}
+	cols := make([]col, len(columns))
+	head := make([]tableCell, len(columns))
+	for i, name := range columns {
+		ci := f.Index(name)
+		c := col{index: ci, typ: f.Columns[ci].Type}
+		if c.typ.Numeric() {
+			c.unit = columnUnit(f, ci, unit)
+			c.plain = c.typ == frame.Integer && plainNumber(name)
+		}
+		cols[i] = c
+		head[i] = tableCell{Text: name, Num: c.typ.Numeric()}
+	}
+
+	rows := make([][]tableCell, len(f.Rows))
+	for r, row := range f.Rows {
+		cells := make([]tableCell, len(cols))
+		for i, c := range cols {
+			var v any
+			if c.index < len(row) {
+				v = row[c.index]
+			}
+			cells[i] = tableCell{Text: cellText(v, c.typ, c.unit, c.plain), Num: c.typ.Numeric()}
+		}
+		rows[r] = cells
+	}
+
+	var buf bytes.Buffer
+	err := tableTemplate.Execute(&buf, struct {
+		Head      []tableCell
+		Rows      [][]tableCell
+		Truncated bool
+	}{head, rows, f.Truncated})
+	if err != nil {
+		return "", fmt.Errorf("rendering table: %w", err)
+	}
+	return template.HTML(buf.String()), nil
+}
+
+// cellText formats one table cell.
+func cellText(v any, typ frame.Type, unit string, plain bool) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case time.Time:
+		if typ == frame.Date {
+			return x.Format("2006-01-02")
+		}
+		return x.Format("2006-01-02 15:04")
+	case float64, int64:
+		if plain {
+			return frame.Format(v, typ)
+		}
+		n, _ := frame.Float(v)
+		return FormatValue(n, unit, "")
+	}
+	return frame.Format(v, typ)
+}

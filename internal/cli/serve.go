@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net"
+	"path/filepath"
+	"time"
+
+	"github.com/opsboard/opsboard/internal/apperr"
+	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/metrics"
+	"github.com/opsboard/opsboard/internal/query"
+	"github.com/opsboard/opsboard/internal/web"
+)
+
+// serveFlags are the flags of serve and demo.
+type serveFlags struct {
+	addr           string
+	insecureNoAuth bool
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.BoolVar(&f.insecureNoAuth, "insecure-no-auth", false, "allow listening beyond loopback without accounts or an auth proxy")
+}
+
+func serveCommand() *command {
+	var sf serveFlags
+	return &command{
+		name:    "serve",
+		summary: "Serve the dashboards, the KPI glossary, /healthz and /metrics.",
+		usage:   "[--addr 127.0.0.1:8080]",
+		flags:   sf.register,
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if len(args) != 0 {
+				return usagef("takes no arguments")
+			}
+			cat, err := loadCatalog(e)
+			if err != nil {
+				return err
+			}
+			if err := e.open(ctx, true); err != nil {
+				return err
+			}
+			defer e.close()
+			return serve(ctx, e, cat, sf)
+		},
+	}
+}
+
+// loadCatalog loads and checks every definition; any problem stops the command.
+func loadCatalog(e *env) (*catalog.Catalog, error) {
+	cat, err := catalog.Load(e.cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	return cat, nil
+}
+
+// serve runs the web server until ctx ends.
+func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) error {
+	if err := checkBind(sf.addr, sf.insecureNoAuth); err != nil {
+		return err
+	}
+	m := metrics.New()
+	runner := query.NewRunner(e.data, query.Options{
+		Location: e.cfg.Location, Timeout: e.cfg.QueryTimeout, MaxRows: e.cfg.MaxRows,
+		CacheTTL: e.cfg.CacheTTL, Observe: m.ObserveQuery,
+	})
+	srv, err := web.New(web.Config{Log: e.log, DB: e.db, Data: e.data, Runner: runner, Metrics: m, Catalog: cat})
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", sf.addr)
+	if err != nil {
+		return apperr.Unavailable("cannot listen on %s: %v", sf.addr, err)
+	}
+	url := "http://" + l.Addr().String()
+	e.log.Info("serving", "url", url, "dir", e.cfg.Dir, "timezone", e.cfg.Location.String(),
+		"dashboards", len(cat.Dashboards), "queries", len(cat.Queries))
+	if isLoopback(l.Addr().String()) {
+		e.log.Info("no accounts or auth proxy configured: listening on loopback only")
+	}
+	fmt.Fprintf(e.stdout, "opsboard is serving %d dashboards on %s\n", len(cat.Dashboards), url)
+	go watchDefinitions(ctx, e, srv)
+	return srv.Serve(ctx, l)
+}
+
+// checkBind refuses a non-loopback address unless told otherwise: without
+// accounts, anyone who can reach the port would see everything.
+func checkBind(addr string, insecure bool) error {
+	if isLoopback(addr) || insecure {
+		return nil
+	}
+	return usagef("without accounts or an auth proxy, serve listens on loopback only (127.0.0.1); "+
+		"%s would expose every dashboard: pass --insecure-no-auth to do it anyway", addr)
+}
+
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// watchDefinitions reloads the definitions when a file under the root
+// changes. A reload that fails is logged and the last good set stays.
+func watchDefinitions(ctx context.Context, e *env, srv *web.Server) {
+	last := fingerprint(e.cfg.Dir)
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		now := fingerprint(e.cfg.Dir)
+		if now == last {
+			continue
+		}
+		last = now
+		cat, err := catalog.Load(e.cfg.Dir)
+		if err != nil {
+			var ce catalog.Errors
+			if errors.As(err, &ce) {
+				for _, line := range ce {
+					e.log.Error("definitions not reloaded", "problem", line.Error())
+				}
+			} else {
+				e.log.Error("definitions not reloaded", "err", err)
+			}
+			continue
+		}
+		srv.SetCatalog(cat)
+		e.log.Info("definitions reloaded", "dashboards", len(cat.Dashboards), "queries", len(cat.Queries))
+	}
+}
+
+// fingerprint hashes the names, sizes and times of the definition files.
+func fingerprint(root string) [32]byte {
+	h := sha256.New()
+	for _, dir := range []string{"sql", "dashboards", "reports"} {
+		filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			if info, err := d.Info(); err == nil {
+				fmt.Fprintf(h, "%s %d %d\n", p, info.Size(), info.ModTime().UnixNano())
+			}
+			return nil
+		})
+	}
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return sum
+}

@@ -1,0 +1,344 @@
+// Package dashboard computes what a dashboard shows for one range and one
+// set of filter values: every tile's value against the comparison period
+// with its sparkline, and every panel's frame. The web page and the report
+// both draw from the View it builds; a failing query fails only its own
+// tile or panel.
+package dashboard
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/opsboard/opsboard/internal/apperr"
+	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/frame"
+	"github.com/opsboard/opsboard/internal/query"
+)
+
+// Request says which view of a dashboard to build.
+type Request struct {
+	// Range is the range spec ("last_7_days", "2026-11-01..2026-11-07");
+	// empty means the dashboard's default.
+	Range string
+	// Compare overrides the dashboard's comparison mode when set.
+	Compare string
+	// Params are filter values by parameter name.
+	Params map[string]string
+	// Refresh bypasses the query cache.
+	Refresh bool
+	// Today overrides the current business date (reports run "as of" a date).
+	Today time.Time
+	// Location overrides the business time zone.
+	Location *time.Location
+}
+
+// View is a dashboard computed for one request.
+type View struct {
+	Dashboard    *catalog.Dashboard
+	RangeSpec    string
+	Range        query.Range
+	Compare      string
+	CompareRange query.Range
+	HasCompare   bool
+	Filters      []FilterView
+	Params       map[string]string // every filter's effective value
+	Tiles        []TileView
+	Panels       []PanelView
+	Location     *time.Location
+}
+
+// FilterView is a filter with its options and current value.
+type FilterView struct {
+	catalog.Filter
+	Options []string
+	Value   string
+	Err     error // options_query failed
+}
+
+// TileView is a KPI tile's numbers.
+type TileView struct {
+	catalog.Tile
+	Query       *catalog.Query
+	Value       float64
+	HasValue    bool
+	Previous    float64
+	HasPrevious bool
+	Spark       []float64
+	Err         error
+}
+
+// Delta is the change against the comparison period.
+func (t TileView) Delta() (abs, pct float64, ok bool) {
+	if !t.HasValue || !t.HasPrevious {
+		return 0, 0, false
+	}
+	abs = t.Value - t.Previous
+	if t.Previous != 0 {
+		pct = abs / math.Abs(t.Previous)
+	}
+	return abs, pct, true
+}
+
+// Tone says whether the change is good, bad or neutral given the query's
+// "better" direction.
+func (t TileView) Tone() string {
+	abs, _, ok := t.Delta()
+	if !ok || abs == 0 || t.Query == nil || t.Query.Better == "" {
+		return "neutral"
+	}
+	if (abs > 0) == (t.Query.Better == "higher") {
+		return "good"
+	}
+	return "bad"
+}
+
+// OnTarget reports the target status: met is meaningful only when has is true.
+func (t TileView) OnTarget() (met, has bool) {
+	if t.Target == nil || !t.HasValue || t.Query == nil {
+		return false, false
+	}
+	if t.Query.Better == "lower" {
+		return t.Value <= *t.Target, true
+	}
+	return t.Value >= *t.Target, true
+}
+
+// PanelView is a panel's result.
+type PanelView struct {
+	catalog.Panel
+	Query *catalog.Query
+	Frame *frame.Frame
+	Err   error
+}
+
+// Builder builds views from one catalog with one runner.
+type Builder struct {
+	Catalog *catalog.Catalog
+	Runner  *query.Runner
+	// Parallel bounds the queries in flight for one view; default 4.
+	Parallel int
+}
+
+// sparkPoints is the most points a tile's sparkline has: the KPI query is
+// re-run over that many equal slices of the range.
+const sparkPoints = 14
+
+// Build computes the view. Query failures are recorded in their tile or
+// panel; only an invalid request (unknown range, bad filter value) fails.
+func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) (*View, error) {
+	loc := b.Runner.Location()
+	if req.Location != nil {
+		loc = req.Location
+	}
+	today := req.Today
+	if today.IsZero() {
+		today = query.Today(time.Now(), loc)
+	}
+	spec := req.Range
+	if spec == "" {
+		spec = d.Range
+	}
+	rng, err := query.ParseRange(spec, today)
+	if err != nil {
+		return nil, err
+	}
+	mode := d.Compare
+	if req.Compare != "" {
+		mode = req.Compare
+	}
+	cmp, hasCmp, err := rng.Compare(mode)
+	if err != nil {
+		return nil, apperr.Invalid("%v", err)
+	}
+	v := &View{
+		Dashboard: d, RangeSpec: spec, Range: rng, Compare: mode, CompareRange: cmp, HasCompare: hasCmp,
+		Params: map[string]string{}, Location: loc,
+	}
+	if err := b.filters(ctx, v, req); err != nil {
+		return nil, err
+	}
+
+	parallel := b.Parallel
+	if parallel <= 0 {
+		parallel = 4
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallel)
+	run := func(name string, r query.Range) (*frame.Frame, error) {
+		q, ok := b.Catalog.Queries[name]
+		if !ok {
+			return nil, apperr.NotFound("no query %q", name)
+		}
+		res, err := b.Runner.Run(gctx, q, query.Request{Range: r, Params: v.Params, Refresh: req.Refresh, Location: loc})
+		if err != nil {
+			return nil, err
+		}
+		return res.Frame, nil
+	}
+
+	// Goroutines below write disjoint fields and slice elements; g.Wait
+	// orders those writes before the view is read.
+	v.Tiles = make([]TileView, len(d.Tiles))
+	for i, t := range d.Tiles {
+		tv := &v.Tiles[i]
+		tv.Tile, tv.Query = t, b.Catalog.Queries[t.Query]
+		g.Go(func() error {
+			f, err := run(t.Query, rng)
+			if err == nil {
+				tv.Value, tv.HasValue, err = kpiValue(f)
+			}
+			tv.Err = err
+			return nil
+		})
+		if hasCmp {
+			g.Go(func() error {
+				if f, err := run(t.Query, cmp); err == nil {
+					tv.Previous, tv.HasPrevious, _ = kpiValue(f)
+				}
+				return nil
+			})
+		}
+		slices := sparkSlices(rng)
+		tv.Spark = make([]float64, len(slices))
+		for j, s := range slices {
+			g.Go(func() error {
+				tv.Spark[j] = math.NaN()
+				if f, err := run(t.Query, s); err == nil {
+					if val, ok, _ := kpiValue(f); ok {
+						tv.Spark[j] = val
+					}
+				}
+				return nil
+			})
+		}
+	}
+
+	v.Panels = make([]PanelView, len(d.Panels))
+	for i, p := range d.Panels {
+		pv := &v.Panels[i]
+		pv.Panel, pv.Query = p, b.Catalog.Queries[p.Query]
+		g.Go(func() error {
+			pv.Frame, pv.Err = run(p.Query, rng)
+			if pv.Err == nil {
+				pv.Err = checkColumns(p, pv.Frame)
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	return v, ctx.Err()
+}
+
+// filters resolves every filter's options and value; a value that is not
+// among a filter's options is an error, so a URL cannot bind arbitrary text.
+func (b *Builder) filters(ctx context.Context, v *View, req Request) error {
+	for _, f := range v.Dashboard.Filters {
+		fv := FilterView{Filter: f, Options: f.Options}
+		if f.OptionsQuery != "" {
+			fv.Options, fv.Err = b.options(ctx, f.OptionsQuery)
+		}
+		fv.Value = defaultValue(b.Catalog, v.Dashboard, f)
+		if raw, ok := req.Params[f.Param]; ok && raw != "" {
+			if fv.Err == nil && len(fv.Options) > 0 && !contains(fv.Options, raw) {
+				return apperr.Invalid("filter %q: %q is not one of its options", f.Label, raw)
+			}
+			fv.Value = raw
+		}
+		v.Params[f.Param] = fv.Value
+		v.Filters = append(v.Filters, fv)
+	}
+	return nil
+}
+
+func (b *Builder) options(ctx context.Context, name string) ([]string, error) {
+	q, ok := b.Catalog.Queries[name]
+	if !ok {
+		return nil, apperr.NotFound("no query %q", name)
+	}
+	res, err := b.Runner.Run(ctx, q, query.Request{Range: query.Range{From: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), To: b.Runner.Today()}})
+	if err != nil {
+		return nil, err
+	}
+	opts := make([]string, 0, len(res.Frame.Rows))
+	for _, row := range res.Frame.Rows {
+		if len(row) > 0 && row[0] != nil {
+			opts = append(opts, frame.Format(row[0], res.Frame.Columns[0].Type))
+		}
+	}
+	return opts, nil
+}
+
+// defaultValue is the filter's starting value: the default of the parameter
+// in the first query that declares it, else the first option.
+func defaultValue(c *catalog.Catalog, d *catalog.Dashboard, f catalog.Filter) string {
+	for _, name := range d.UsedQueries() {
+		if q, ok := c.Queries[name]; ok {
+			if p, ok := q.Param(f.Param); ok {
+				return p.DefaultText
+			}
+		}
+	}
+	if len(f.Options) > 0 {
+		return f.Options[0]
+	}
+	return ""
+}
+
+// kpiValue is the number a KPI query returns: its first row's "value"
+// column, else its first numeric column.
+func kpiValue(f *frame.Frame) (float64, bool, error) {
+	i := f.FirstNumeric()
+	if i < 0 {
+		return 0, false, fmt.Errorf("no numeric column (has: %v)", f.Names())
+	}
+	if len(f.Rows) == 0 {
+		return 0, false, nil
+	}
+	v, ok := frame.Float(f.Rows[0][i])
+	return v, ok, nil
+}
+
+// sparkSlices splits the range into at most sparkPoints equal slices of
+// whole days, oldest first.
+func sparkSlices(r query.Range) []query.Range {
+	days := r.Days()
+	n := min(days, sparkPoints)
+	if n <= 1 {
+		return []query.Range{r}
+	}
+	out := make([]query.Range, 0, n)
+	for i := range n {
+		from := r.From.AddDate(0, 0, i*days/n)
+		to := r.From.AddDate(0, 0, (i+1)*days/n)
+		out = append(out, query.Range{From: from, To: to})
+	}
+	return out
+}
+
+// checkColumns makes sure the frame has every column the panel names.
+func checkColumns(p catalog.Panel, f *frame.Frame) error {
+	want := append([]string{}, p.Y...)
+	for _, c := range []string{p.X, p.Series, p.Value} {
+		if c != "" {
+			want = append(want, c)
+		}
+	}
+	want = append(want, p.Columns...)
+	if missing := f.MissingColumns(want...); len(missing) > 0 {
+		return apperr.Invalid("panel %q: query %s returned no column %q (it has: %v)", p.Title, p.Query, missing[0], f.Names())
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

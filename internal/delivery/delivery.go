@@ -1,0 +1,336 @@
+// Package delivery produces report runs and delivers them: it claims a run
+// in PostgreSQL (so several replicas produce each scheduled report once),
+// renders it, archives it with the exact email it sends, and delivers that
+// email to each recipient once, retrying with backoff. The scheduler in
+// scheduler.go decides when runs are due; `opsboard send` calls Send.
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opsboard/opsboard/internal/apperr"
+	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/database"
+	"github.com/opsboard/opsboard/internal/mail"
+	"github.com/opsboard/opsboard/internal/metrics"
+	"github.com/opsboard/opsboard/internal/query"
+	"github.com/opsboard/opsboard/internal/report"
+)
+
+// Transport sends a finished message to some recipients.
+type Transport interface {
+	SendRaw(ctx context.Context, from string, rcpt []string, raw []byte) error
+}
+
+// Service runs and delivers reports.
+type Service struct {
+	DB        *database.DB
+	Producer  *report.Producer
+	Transport Transport // nil: mail is not configured; runs are archived, not sent
+	From      string
+	BaseURL   string // for the link to the archived copy
+	Log       *slog.Logger
+	Metrics   *metrics.Metrics
+	// MaxAttempts is how often a delivery is tried before it is given up
+	// (and the run marked failed); default 8.
+	MaxAttempts int
+	// Backoff returns the wait after the n-th failed attempt; default
+	// 1m, 2m, 4m … capped at 1h.
+	Backoff func(attempt int) time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}
+
+func (s *Service) backoff(attempt int) time.Duration {
+	if s.Backoff != nil {
+		return s.Backoff(attempt)
+	}
+	d := time.Minute << min(attempt-1, 6)
+	return min(d, time.Hour)
+}
+
+// SendOptions are the choices of a manual send.
+type SendOptions struct {
+	To      []string // overrides the report's recipients (and drops cc)
+	Trigger string   // "command" or "web"
+}
+
+// Send produces a new run of the report for date and delivers it now. It
+// never replaces an earlier run: a regenerated day is a new archive entry.
+func (s *Service) Send(ctx context.Context, name string, date time.Time, opts SendOptions) (*database.Run, error) {
+	r, err := s.Producer.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := s.Producer.Location(r)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Trigger == "" {
+		opts.Trigger = "command"
+	}
+	run, err := s.DB.CreateRun(ctx, name, date, opts.Trigger, loc.String(), r.Params)
+	if err != nil {
+		return nil, err
+	}
+	recipients := recipientsOf(r)
+	if len(opts.To) > 0 {
+		recipients = map[string]string{}
+		for _, to := range opts.To {
+			recipients[to] = "to"
+		}
+	}
+	if err := s.process(ctx, run, recipients); err != nil {
+		return run, err
+	}
+	return s.DB.RunByID(ctx, run.ID)
+}
+
+// Process works on a run until it is done or waiting for a retry: it
+// renders the run if it was not rendered (a run that crashed half-way is
+// rendered again) and delivers what is due. Another process working on the
+// same run makes it return at once.
+func (s *Service) Process(ctx context.Context, run *database.Run) error {
+	r, err := s.Producer.Lookup(run.Report)
+	if err != nil {
+		return err
+	}
+	return s.process(ctx, run, recipientsOf(r))
+}
+
+func (s *Service) process(ctx context.Context, run *database.Run, recipients map[string]string) error {
+	var perr error
+	locked, err := s.DB.WithRunLock(ctx, run.ID, func() error {
+		// Re-read under the lock: another process may have moved it on.
+		cur, err := s.DB.RunByID(ctx, run.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status == database.RunRunning {
+			if err := s.render(ctx, cur, recipients); err != nil {
+				perr = err
+				return nil
+			}
+			if cur, err = s.DB.RunByID(ctx, run.ID); err != nil {
+				return err
+			}
+		}
+		if cur.Status == database.RunRendered {
+			perr = s.deliver(ctx, cur)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !locked {
+		s.log().Debug("run is being worked on elsewhere", "run", run.ID)
+	}
+	return perr
+}
+
+// render produces the run's page, PDF and email and archives them. With
+// on_error: fail, a run with a failed panel is archived as failed and not
+// sent.
+func (s *Service) render(ctx context.Context, run *database.Run, recipients map[string]string) error {
+	log := s.log().With("report", run.Report, "date", run.ReportDate.Format(query.DateLayout), "run", run.ID)
+	fail := func(html string, reasons ...string) error {
+		if err := s.DB.FailRun(ctx, run.ID, html, reasons); err != nil {
+			return err
+		}
+		s.count(run.Report, database.RunFailed)
+		log.Error("report run failed", "errors", strings.Join(reasons, "; "))
+		return apperr.Unavailable("report %s for %s failed: %s", run.Report, run.ReportDate.Format(query.DateLayout), strings.Join(reasons, "; "))
+	}
+	out, err := s.Producer.Render(ctx, run.Report, run.ReportDate)
+	if err != nil {
+		return fail("", err.Error())
+	}
+	if out.Partial() && out.Report.OnError != "send_partial" {
+		return fail(string(out.HTML), out.Failures...)
+	}
+	pdf, err := s.Producer.PDF(ctx, out)
+	if err != nil {
+		return fail(string(out.HTML), "PDF: "+err.Error())
+	}
+	charts, _, err := s.Producer.ChartImages(ctx, out)
+	if err != nil {
+		return fail(string(out.HTML), "chart images: "+err.Error())
+	}
+	email := &report.Email{Output: out, PDF: pdf, Charts: charts, From: s.From, ArchiveURL: s.archiveURL(run)}
+	msg, err := email.Message()
+	if err != nil {
+		return fail(string(out.HTML), "email: "+err.Error())
+	}
+	if len(recipients) > 0 && recipientsDiffer(recipients, out.Report) {
+		msg.To, msg.Cc = keys(recipients), nil
+	}
+	msg.MessageID = fmt.Sprintf("<opsboard-run-%d-%s@%s>", run.ID, run.ReportDate.Format("20060102"), mailDomain(s.From))
+	msg.Headers = map[string]string{"X-Opsboard-Run": strconv.FormatInt(run.ID, 10)}
+	raw, err := mail.Build(msg)
+	if err != nil {
+		return fail(string(out.HTML), "email: "+err.Error())
+	}
+	if err := s.DB.SaveRendered(ctx, run.ID, out.Subject, string(out.HTML), pdf, raw, out.Failures, out.Partial(), recipients); err != nil {
+		return err
+	}
+	log.Info("report rendered", "partial", out.Partial(), "recipients", len(recipients), "pdf_bytes", len(pdf))
+	return nil
+}
+
+// deliver sends the archived message to every recipient whose delivery is
+// due, records each outcome, and finishes the run when none is pending.
+func (s *Service) deliver(ctx context.Context, run *database.Run) error {
+	log := s.log().With("report", run.Report, "date", run.ReportDate.Format(query.DateLayout), "run", run.ID)
+	deliveries, err := s.DB.Deliveries(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	if s.Transport == nil && len(deliveries) > 0 {
+		return apperr.Unavailable("mail is not configured: set OPSBOARD_SMTP_URL (the run is archived and will be sent once it is)")
+	}
+	var errs []error
+	now := s.now()
+	pending := 0
+	for _, d := range deliveries {
+		if d.Status != "pending" {
+			continue
+		}
+		if d.NextAttemptAt.After(now) {
+			pending++
+			continue
+		}
+		err := s.Transport.SendRaw(ctx, s.From, []string{d.Recipient}, run.Message)
+		if err == nil {
+			if err := s.DB.MarkDelivered(ctx, d.ID); err != nil {
+				return err
+			}
+			s.countDelivery("sent")
+			log.Info("delivered", "recipient", d.Recipient, "attempt", d.Attempts+1)
+			continue
+		}
+		attempt := d.Attempts + 1
+		var next time.Time
+		if !mail.IsPermanent(err) && attempt < s.maxAttempts() {
+			next = s.now().Add(s.backoff(attempt))
+			pending++
+			s.countDelivery("retry")
+			log.Warn("delivery failed, will retry", "recipient", d.Recipient, "attempt", attempt, "next", next, "err", err)
+		} else {
+			s.countDelivery("failed")
+			log.Error("delivery failed, giving up", "recipient", d.Recipient, "attempt", attempt, "err", err)
+		}
+		if err := s.DB.MarkDeliveryFailed(ctx, d.ID, err.Error(), next); err != nil {
+			return err
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", d.Recipient, err))
+	}
+	if pending > 0 {
+		return errors.Join(errs...)
+	}
+	deliveries, err = s.DB.Deliveries(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	status := database.RunSent
+	if run.Partial {
+		status = database.RunPartial
+	}
+	for _, d := range deliveries {
+		if d.Status == "failed" {
+			status = database.RunFailed
+		}
+	}
+	if err := s.DB.FinishRun(ctx, run.ID, status); err != nil {
+		return err
+	}
+	s.count(run.Report, status)
+	return errors.Join(errs...)
+}
+
+func (s *Service) maxAttempts() int {
+	if s.MaxAttempts > 0 {
+		return s.MaxAttempts
+	}
+	return 8
+}
+
+func (s *Service) archiveURL(run *database.Run) string {
+	if s.BaseURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(s.BaseURL, "/") + "/reports/" + run.Report + "/" + run.ReportDate.Format(query.DateLayout) + "?run=" + strconv.FormatInt(run.ID, 10)
+}
+
+func (s *Service) count(report, status string) {
+	if s.Metrics != nil {
+		s.Metrics.ReportRuns.WithLabelValues(report, status).Inc()
+	}
+}
+
+func (s *Service) countDelivery(status string) {
+	if s.Metrics != nil {
+		s.Metrics.Deliveries.WithLabelValues(status).Inc()
+	}
+}
+
+func recipientsOf(r *catalog.Report) map[string]string {
+	out := map[string]string{}
+	for _, a := range r.To {
+		out[a] = "to"
+	}
+	for _, a := range r.Cc {
+		if _, dup := out[a]; !dup {
+			out[a] = "cc"
+		}
+	}
+	return out
+}
+
+func recipientsDiffer(recipients map[string]string, r *catalog.Report) bool {
+	want := recipientsOf(r)
+	if len(want) != len(recipients) {
+		return true
+	}
+	for a := range recipients {
+		if _, ok := want[a]; !ok {
+			return true
+		}
+	}
+	return false
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func mailDomain(from string) string {
+	if i := strings.LastIndex(from, "@"); i >= 0 {
+		return strings.Trim(from[i+1:], "> ")
+	}
+	return "opsboard.local"
+}

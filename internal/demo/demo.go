@@ -1,0 +1,227 @@
+// Package demo generates and loads the demo dataset: two years of a
+// direct-to-consumer retailer's orders, deliveries, returns, support tickets
+// and customer surveys (CSAT, NPS), in which the customer numbers follow the
+// operations. Late deliveries lower delivery CSAT and the chance of a next
+// order, slow support answers lower support CSAT, and two incidents — a
+// carrier outage about five months before the end and a warehouse backlog
+// about six weeks before it — show up in both. The shipped queries under
+// sql/ run on it.
+//
+// The data ends yesterday in the business time zone, so loading it again
+// moves it forward. It is deterministic for a seed and streamed into COPY.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/opsboard/opsboard/internal/apperr"
+	"github.com/opsboard/opsboard/internal/database"
+)
+
+// Options shape the dataset. The zero value of each field means its default.
+type Options struct {
+	Scale    float64        // volume: 1 ≈ 250 orders a day; default 1
+	Days     int            // days of data; default 730
+	Seed     int64          // random seed; default 1
+	Location *time.Location // business time zone; default UTC
+	Now      time.Time      // data ends the day before Now's date in Location; default time.Now()
+}
+
+// Stats describe a load.
+type Stats struct {
+	Rows     map[string]int64 // rows loaded per table
+	From, To time.Time        // first and last day of data (midnight, business time zone)
+	Took     time.Duration
+}
+
+// Limits on Options, to keep a typo from filling the disk.
+const (
+	MaxScale = 100
+	MaxDays  = 3650
+)
+
+func (o Options) withDefaults() (Options, error) {
+	switch {
+	case o.Scale < 0 || o.Scale > MaxScale:
+		return o, apperr.Invalid("demo data: scale %g is outside 0–%d", o.Scale, MaxScale)
+	case o.Days < 0 || o.Days > MaxDays:
+		return o, apperr.Invalid("demo data: days %d is outside 1–%d", o.Days, MaxDays)
+	}
+	if o.Scale == 0 {
+		o.Scale = 1
+	}
+	if o.Days == 0 {
+		o.Days = 730
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	return o, nil
+}
+
+// Load drops and recreates the demo tables in the public schema and loads
+// them, all in one transaction: a failed load leaves the previous data.
+func Load(ctx context.Context, db *database.DB, opts Options) (Stats, error) {
+	start := time.Now()
+	o, err := opts.withDefaults()
+	if err != nil {
+		return Stats{}, err
+	}
+	tables := []database.Table{
+		{Name: "customers", Columns: []string{"customer_id", "created_at", "region", "channel", "segment"}},
+		{Name: "orders", Columns: []string{"order_id", "customer_id", "placed_at", "promised_at", "shipped_at", "delivered_at",
+			"channel", "region", "warehouse", "carrier", "amount", "items", "status"}},
+		{Name: "support_tickets", Columns: []string{"ticket_id", "customer_id", "order_id", "opened_at", "first_response_at",
+			"resolved_at", "category", "channel", "reopened"}},
+		{Name: "csat_responses", Columns: []string{"response_id", "customer_id", "order_id", "ticket_id", "touchpoint", "responded_at", "score"}},
+		{Name: "nps_responses", Columns: []string{"response_id", "customer_id", "responded_at", "score"}},
+		{Name: "returns", Columns: []string{"return_id", "order_id", "requested_at", "reason", "refund_amount"}},
+	}
+	for i := range tables {
+		want := table(i)
+		tables[i].Rows = func(emit func(values ...any) error) error {
+			return newSim(o, want, emit).run()
+		}
+	}
+	rows, err := db.Load(ctx, schema, tables, finish)
+	if err != nil {
+		return Stats{}, err
+	}
+	// VACUUM sets the visibility map, so that index-only scans need not
+	// visit the table. It cannot run inside the load's transaction.
+	if err := db.Exec(ctx, vacuum); err != nil {
+		return Stats{}, fmt.Errorf("demo data: vacuum: %w", err)
+	}
+	y, m, d := o.Now.In(o.Location).Date()
+	return Stats{
+		Rows: rows,
+		From: time.Date(y, m, d-o.Days, 0, 0, 0, 0, o.Location),
+		To:   time.Date(y, m, d-1, 0, 0, 0, 0, o.Location),
+		Took: time.Since(start),
+	}, nil
+}
+
+// schema creates the tables bare; keys and indexes come after the COPY,
+// which is faster than maintaining them row by row.
+const schema = `
+SET LOCAL search_path TO public;
+DROP TABLE IF EXISTS returns, csat_responses, nps_responses, support_tickets, orders, customers CASCADE;
+
+CREATE TABLE customers (
+	customer_id bigint NOT NULL,
+	created_at  timestamptz NOT NULL,
+	region      text NOT NULL,
+	channel     text NOT NULL,
+	segment     text NOT NULL
+);
+COMMENT ON TABLE customers IS 'Demo: one row per customer; created_at is their first order (customers created before the first order day are the existing base).';
+COMMENT ON COLUMN customers.channel IS 'How the customer was acquired: organic, paid_search, paid_social, referral, marketplace, affiliate.';
+COMMENT ON COLUMN customers.segment IS 'value, core or premium.';
+
+CREATE TABLE orders (
+	order_id     bigint NOT NULL,
+	customer_id  bigint NOT NULL,
+	placed_at    timestamptz NOT NULL,
+	promised_at  timestamptz NOT NULL,
+	shipped_at   timestamptz,
+	delivered_at timestamptz,
+	channel      text NOT NULL CHECK (channel IN ('web', 'app', 'marketplace')),
+	region       text NOT NULL CHECK (region IN ('north', 'south', 'east', 'west')),
+	warehouse    text NOT NULL,
+	carrier      text,
+	amount       numeric(10,2) NOT NULL CHECK (amount >= 0),
+	items        integer NOT NULL CHECK (items > 0),
+	status       text NOT NULL CHECK (status IN ('delivered', 'in_transit', 'cancelled', 'returned'))
+);
+COMMENT ON TABLE orders IS 'Demo: one row per order. An order is on time when delivered_at <= promised_at (the end of the promised day).';
+COMMENT ON COLUMN orders.shipped_at IS 'NULL while the order waits in the warehouse, and for cancelled orders.';
+COMMENT ON COLUMN orders.delivered_at IS 'NULL while in transit, and for cancelled orders.';
+COMMENT ON COLUMN orders.carrier IS 'NULL for orders cancelled before shipping.';
+
+CREATE TABLE support_tickets (
+	ticket_id         bigint NOT NULL,
+	customer_id       bigint NOT NULL,
+	order_id          bigint,
+	opened_at         timestamptz NOT NULL,
+	first_response_at timestamptz,
+	resolved_at       timestamptz,
+	category          text NOT NULL,
+	channel           text NOT NULL CHECK (channel IN ('email', 'chat', 'phone')),
+	reopened          boolean NOT NULL
+);
+COMMENT ON TABLE support_tickets IS 'Demo: one row per support ticket; first_response_at and resolved_at are NULL while pending.';
+
+CREATE TABLE csat_responses (
+	response_id  bigint NOT NULL,
+	customer_id  bigint NOT NULL,
+	order_id     bigint,
+	ticket_id    bigint,
+	touchpoint   text NOT NULL CHECK (touchpoint IN ('delivery', 'support')),
+	responded_at timestamptz NOT NULL,
+	score        smallint NOT NULL CHECK (score BETWEEN 1 AND 5)
+);
+COMMENT ON TABLE csat_responses IS 'Demo: answers to "How satisfied were you?" (1–5) after a delivery or a support ticket.';
+
+CREATE TABLE nps_responses (
+	response_id  bigint NOT NULL,
+	customer_id  bigint NOT NULL,
+	responded_at timestamptz NOT NULL,
+	score        smallint NOT NULL CHECK (score BETWEEN 0 AND 10)
+);
+COMMENT ON TABLE nps_responses IS 'Demo: answers to "How likely are you to recommend us?" (0–10).';
+
+CREATE TABLE returns (
+	return_id     bigint NOT NULL,
+	order_id      bigint NOT NULL,
+	requested_at  timestamptz NOT NULL,
+	reason        text NOT NULL CHECK (reason IN ('damaged', 'late', 'wrong_item', 'changed_mind', 'not_as_described')),
+	refund_amount numeric(10,2) NOT NULL
+);
+COMMENT ON TABLE returns IS 'Demo: one row per return request.';
+`
+
+// finish adds keys and the indexes the shipped queries use, then refreshes
+// the planner's statistics.
+const finish = `
+ALTER TABLE customers ADD PRIMARY KEY (customer_id);
+ALTER TABLE orders ADD PRIMARY KEY (order_id),
+	ADD FOREIGN KEY (customer_id) REFERENCES customers;
+ALTER TABLE support_tickets ADD PRIMARY KEY (ticket_id),
+	ADD FOREIGN KEY (customer_id) REFERENCES customers,
+	ADD FOREIGN KEY (order_id) REFERENCES orders;
+ALTER TABLE csat_responses ADD PRIMARY KEY (response_id),
+	ADD FOREIGN KEY (customer_id) REFERENCES customers,
+	ADD FOREIGN KEY (order_id) REFERENCES orders,
+	ADD FOREIGN KEY (ticket_id) REFERENCES support_tickets;
+ALTER TABLE nps_responses ADD PRIMARY KEY (response_id),
+	ADD FOREIGN KEY (customer_id) REFERENCES customers;
+ALTER TABLE returns ADD PRIMARY KEY (return_id),
+	ADD FOREIGN KEY (order_id) REFERENCES orders;
+
+CREATE INDEX ON customers (created_at);
+CREATE INDEX ON orders (placed_at);
+CREATE INDEX ON orders (promised_at);
+CREATE INDEX ON orders (shipped_at);
+CREATE INDEX ON orders (delivered_at);
+CREATE INDEX ON orders (customer_id, placed_at);
+CREATE INDEX ON support_tickets (opened_at);
+CREATE INDEX ON support_tickets (order_id);
+CREATE INDEX ON csat_responses (responded_at);
+CREATE INDEX ON csat_responses (order_id);
+CREATE INDEX ON csat_responses (ticket_id);
+CREATE INDEX ON nps_responses (responded_at);
+CREATE INDEX ON returns (order_id);
+CREATE INDEX ON returns (requested_at);
+
+ANALYZE customers, orders, support_tickets, csat_responses, nps_responses, returns;
+`
+
+const vacuum = `VACUUM public.customers, public.orders, public.support_tickets, public.csat_responses, public.nps_responses, public.returns`

@@ -1,0 +1,271 @@
+package page
+
+import (
+	"html/template"
+	"math"
+	"net/url"
+	"strings"
+
+	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/chart"
+	"github.com/opsboard/opsboard/internal/dashboard"
+	"github.com/opsboard/opsboard/internal/query"
+)
+
+// DashboardData is the dashboard page's model.
+type DashboardData struct {
+	Title, Description string
+	Ranges             []Choice
+	Custom             bool
+	From, To           string // custom range inputs, inclusive dates
+	Filters            []FilterBlock
+	Compares           []Choice
+	Period             string
+	ComparePeriod      string
+	Tiles              []TileBlock
+	Panels             []PanelBlock
+}
+
+// Choice is one option of a select.
+type Choice struct {
+	Value, Label string
+	Selected     bool
+}
+
+// FilterBlock is one filter control.
+type FilterBlock struct {
+	Param, Label string
+	Options      []string
+	Value        string
+	Locked       bool
+}
+
+// TileBlock is one KPI tile, formatted.
+type TileBlock struct {
+	Query, Label, Description string
+	Value                     string
+	Delta, DeltaNote, Tone    string
+	Target, TargetClass       string
+	Spark                     template.HTML
+	Err                       string
+}
+
+// PanelBlock is one panel, drawn.
+type PanelBlock struct {
+	ID, Title, Note   string
+	Width             int
+	Body              template.HTML
+	Empty             bool
+	Table             bool
+	Err               string
+	CSV, JSON         string
+	Glossary          string
+}
+
+// DashboardOptions say where the page lives and how it draws.
+type DashboardOptions struct {
+	// Path is the dashboard's URL path ("/d/daily-ops", "/s/TOKEN"); panel
+	// CSV/JSON links hang below it.
+	Path string
+	// Query is the current URL query, carried to the CSV/JSON links.
+	Query url.Values
+	// Locked parameters are shown but cannot be changed.
+	Locked map[string]bool
+	// Print selects the SVG renderer without animation (PDF, PNG).
+	Print bool
+	// Glossary is the glossary URL ("/kpis"), or "" for no links.
+	Glossary string
+}
+
+var rangeLabels = map[string]string{
+	"yesterday": "Yesterday", "last_7_days": "Last 7 days", "last_28_days": "Last 28 days",
+	"last_90_days": "Last 90 days", "month_to_date": "Month to date",
+}
+
+var compareLabels = map[string]string{
+	query.PreviousPeriod: "Previous period", query.SamePeriodLastWeek: "Same period last week",
+	query.SamePeriodLastYear: "Same period last year", query.NoComparison: "No comparison",
+}
+
+// Dashboard turns a computed view into the page model.
+func Dashboard(v *dashboard.View, opts DashboardOptions) DashboardData {
+	d := DashboardData{Title: v.Dashboard.Title, Description: v.Dashboard.Description}
+	known := false
+	for _, p := range query.Presets {
+		sel := p == v.RangeSpec
+		known = known || sel
+		d.Ranges = append(d.Ranges, Choice{Value: p, Label: rangeLabels[p], Selected: sel})
+	}
+	if !known {
+		if !strings.Contains(v.RangeSpec, "..") {
+			d.Ranges = append(d.Ranges, Choice{Value: v.RangeSpec, Label: v.RangeSpec, Selected: true})
+		} else {
+			d.Custom = true
+		}
+	}
+	d.Ranges = append(d.Ranges, Choice{Value: "custom", Label: "Custom dates…", Selected: d.Custom})
+	d.From, d.To = v.Range.From.Format(query.DateLayout), v.Range.Day().Format(query.DateLayout)
+	for _, m := range query.CompareModes {
+		d.Compares = append(d.Compares, Choice{Value: m, Label: compareLabels[m], Selected: m == v.Compare})
+	}
+	d.Period = PeriodText(v.Range)
+	if v.HasCompare {
+		d.ComparePeriod = PeriodText(v.CompareRange)
+	}
+	for _, f := range v.Filters {
+		d.Filters = append(d.Filters, FilterBlock{Param: f.Param, Label: f.Label, Options: f.Options, Value: f.Value, Locked: opts.Locked[f.Param]})
+	}
+	note := deltaNote(v)
+	for _, t := range v.Tiles {
+		d.Tiles = append(d.Tiles, Tile(t, note, opts.Glossary))
+	}
+	for i, p := range v.Panels {
+		d.Panels = append(d.Panels, Panel(p, i, opts))
+	}
+	return d
+}
+
+// PeriodText writes a range for people: "1 Nov – 21 Nov 2026" or "21 Nov 2026".
+func PeriodText(r query.Range) string {
+	last := r.Day()
+	if r.Days() <= 1 {
+		return last.Format("Mon 2 Jan 2006")
+	}
+	if r.From.Year() == last.Year() {
+		return r.From.Format("2 Jan") + " – " + last.Format("2 Jan 2006")
+	}
+	return r.From.Format("2 Jan 2006") + " – " + last.Format("2 Jan 2006")
+}
+
+func deltaNote(v *dashboard.View) string {
+	switch v.Compare {
+	case query.SamePeriodLastWeek:
+		return "vs same period last week"
+	case query.SamePeriodLastYear:
+		return "vs same period last year"
+	case query.NoComparison:
+		return ""
+	}
+	if v.Range.Days() == 1 {
+		return "vs previous day"
+	}
+	return "vs previous " + itoa(v.Range.Days()) + " days"
+}
+
+// Tile formats a tile's numbers.
+func Tile(t dashboard.TileView, note, glossary string) TileBlock {
+	b := TileBlock{Query: t.Tile.Query, Label: t.Label}
+	unit := ""
+	if t.Query != nil {
+		unit = t.Query.Unit
+		b.Description = t.Query.Description
+		if b.Label == "" {
+			b.Label = t.Query.Title
+		}
+	}
+	if t.Err != nil {
+		b.Err = oneLine(t.Err.Error())
+		return b
+	}
+	if !t.HasValue {
+		b.Value = "–"
+		b.Delta = "no data for this range"
+		b.Tone = "neutral"
+	} else {
+		b.Value = chart.FormatValue(t.Value, unit, t.Format)
+		b.Delta, b.Tone = DeltaText(t, unit), t.Tone()
+		if b.Delta != "" {
+			b.DeltaNote = note
+		}
+	}
+	if met, has := t.OnTarget(); has {
+		b.Target = "Target " + chart.FormatValue(*t.Target, unit, t.Format)
+		if met {
+			b.Target, b.TargetClass = b.Target+" · on target", "met"
+		} else {
+			b.Target, b.TargetClass = b.Target+" · off target", "missed"
+		}
+	}
+	b.Spark = chart.Sparkline(t.Spark, 160, 30)
+	return b
+}
+
+// DeltaText writes the change against the comparison period: percentage
+// points for percent metrics ("+2.1 pts"), else absolute and relative
+// ("+0.12 (+2.8%)").
+func DeltaText(t dashboard.TileView, unit string) string {
+	abs, pct, ok := t.Delta()
+	if !ok {
+		return ""
+	}
+	arrow := "▲"
+	if abs < 0 {
+		arrow = "▼"
+	} else if abs == 0 {
+		arrow = "■"
+	}
+	if unit == "percent" {
+		return arrow + " " + signed(abs*100, 1) + " pts"
+	}
+	s := arrow + " " + sign(abs) + chart.FormatValue(math.Abs(abs), unit, t.Format)
+	if t.Previous != 0 {
+		s += " (" + signed(pct*100, 1) + "%)"
+	}
+	return s
+}
+
+// Panel draws one panel.
+func Panel(p dashboard.PanelView, index int, opts DashboardOptions) PanelBlock {
+	b := PanelBlock{ID: p.ID, Title: p.Title, Note: p.Note, Width: p.Width}
+	if b.Width <= 0 || b.Width > 12 {
+		b.Width = 6
+		if p.Chart == catalog.ChartTable || p.Chart == catalog.ChartHeatmap {
+			b.Width = 12
+		}
+	}
+	if opts.Path != "" {
+		q := ""
+		if len(opts.Query) > 0 {
+			q = "?" + opts.Query.Encode()
+		}
+		b.CSV = opts.Path + "/panels/" + p.ID + ".csv" + q
+		b.JSON = opts.Path + "/panels/" + p.ID + ".json" + q
+	}
+	if opts.Glossary != "" && p.Query != nil {
+		b.Glossary = opts.Glossary + "#" + Anchor(p.Query.Name)
+	}
+	unit := ""
+	if p.Query != nil {
+		unit = p.Query.Unit
+	}
+	switch {
+	case p.Err != nil:
+		b.Err = oneLine(p.Err.Error())
+	case p.Frame == nil || len(p.Frame.Rows) == 0:
+		b.Empty = true
+	case p.Chart == catalog.ChartTable:
+		b.Table = true
+		b.Body, p.Err = chart.Table(p.Frame, p.Columns, unit)
+	default:
+		renderer := "canvas"
+		if opts.Print {
+			renderer = "svg"
+		}
+		b.Body, p.Err = chart.Render(p.Panel, p.Frame, chart.Options{
+			ID: ChartID(index, p.ID), Renderer: renderer, Animation: !opts.Print, Unit: unit,
+		})
+	}
+	if p.Err != nil && b.Err == "" {
+		b.Err, b.Body = oneLine(p.Err.Error()), ""
+	}
+	return b
+}
+
+// ChartID is the DOM id of panel index's chart: unique on the page and a
+// valid JavaScript identifier (go-echarts uses it as one).
+func ChartID(index int, panelID string) string { return "c" + itoa(index) + "_" + panelID }
+
+// Anchor is the glossary fragment for a query name.
+func Anchor(name string) string { return "q-" + strings.ReplaceAll(name, "/", "-") }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,86 @@
+// Package page renders opsboard's HTML pages — dashboards, the KPI
+// glossary, the report page — from computed views, with html/template so
+// every label and data value is escaped. Charts are drawn in the browser by
+// the embedded ECharts from JSON option blocks; the pages carry no inline
+// script, so a strict Content-Security-Policy holds.
+package page
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"time"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed assets
+var assetFiles embed.FS
+
+// Assets returns the static files served under /assets/: app.css, app.js,
+// and echarts/ (the pinned ECharts build with its LICENSE and NOTICE).
+func Assets() fs.FS {
+	sub, _ := fs.Sub(assetFiles, "assets")
+	return sub
+}
+
+// Renderer holds the parsed templates; parse once, render many times.
+type Renderer struct {
+	pages map[string]*template.Template
+}
+
+// Page is what the layout needs, with the page's own data in Data.
+type Page struct {
+	Title       string
+	Nav         string // home | reports | kpis
+	Assets      string // URL prefix of the static assets
+	Charts      bool   // load ECharts
+	Shared      bool   // a share link: no navigation
+	SharedLabel string
+	TimeZone    string
+	Data        any
+}
+
+var funcs = template.FuncMap{
+	"date": func(t time.Time) string { return t.Format("2006-01-02") },
+}
+
+// NewRenderer parses every page template.
+func NewRenderer() (*Renderer, error) {
+	r := &Renderer{pages: map[string]*template.Template{}}
+	files := map[string][]string{
+		"index":     {"templates/layout.html", "templates/index.html"},
+		"dashboard": {"templates/layout.html", "templates/dashboard.html"},
+		"glossary":  {"templates/layout.html", "templates/glossary.html"},
+		"error":     {"templates/layout.html", "templates/error.html"},
+		"reports":   {"templates/layout.html", "templates/reports.html"},
+		"report":    {"templates/dashboard.html", "templates/report.html"},
+	}
+	for name, paths := range files {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, paths...)
+		if err != nil {
+			return nil, fmt.Errorf("parsing template %s: %w", name, err)
+		}
+		r.pages[name] = t
+	}
+	return r, nil
+}
+
+// Render writes the named page. It renders into a buffer first so a
+// template error never leaves half a page on the wire.
+func (r *Renderer) Render(w io.Writer, name string, p Page) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return fmt.Errorf("no page template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("rendering %s: %w", name, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}

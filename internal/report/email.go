@@ -1,0 +1,131 @@
+package report
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"strings"
+
+	"github.com/opsboard/opsboard/internal/mail"
+	"github.com/opsboard/opsboard/internal/page"
+	"github.com/opsboard/opsboard/internal/query"
+)
+
+//go:embed templates/email.html
+var emailFiles embed.FS
+
+var emailTemplate = template.Must(template.ParseFS(emailFiles, "templates/email.html"))
+
+// Email is everything a report email is built from.
+type Email struct {
+	Output     *Output
+	PDF        []byte
+	Charts     map[string][]byte // PNG per chart element id
+	ArchiveURL string            // link to the archived copy; "" when no base URL is configured
+	From       string
+}
+
+type emailTile struct {
+	page.TileBlock
+	Color, TargetColor string
+}
+
+type emailChart struct {
+	Title, CID, Text string
+}
+
+var toneColors = map[string]string{"good": "#14804a", "bad": "#c2362b", "neutral": "#5f6b7a", "": "#5f6b7a"}
+
+// Message builds the email: a table-based HTML body with inline CSS (it
+// reads in Outlook and Gmail), a plain-text alternative, each chart as an
+// inline PNG referenced by cid:, and the PDF attached.
+func (e *Email) Message() (*mail.Message, error) {
+	o := e.Output
+	data := page.Report(o.View, o.Report.Title, o.Report.Description)
+	var tiles []emailTile
+	for _, t := range data.Tiles {
+		et := emailTile{TileBlock: t, Color: toneColors[t.Tone], TargetColor: "#5f6b7a"}
+		if t.TargetClass == "met" {
+			et.TargetColor = toneColors["good"]
+		} else if t.TargetClass == "missed" {
+			et.TargetColor = toneColors["bad"]
+		}
+		tiles = append(tiles, et)
+	}
+	var rows [][]emailTile
+	for i := 0; i < len(tiles); i += 3 {
+		rows = append(rows, tiles[i:min(i+3, len(tiles))])
+	}
+
+	msg := &mail.Message{From: e.From, To: o.Report.To, Cc: o.Report.Cc, Subject: o.Subject}
+	var charts []emailChart
+	for i, p := range o.View.Panels {
+		ec := emailChart{Title: p.Title}
+		id := chartElementID(i, p.ID)
+		switch png, ok := e.Charts[id]; {
+		case p.Err != nil:
+			ec.Text = "This panel could not be computed: " + p.Err.Error()
+		case ok:
+			ec.CID = "chart-" + p.ID + "@opsboard"
+			msg.Inline = append(msg.Inline, mail.Part{Name: "chart-" + p.ID + ".png", ContentID: ec.CID, ContentType: "image/png", Data: png})
+		case p.Frame == nil || len(p.Frame.Rows) == 0:
+			ec.Text = "No data for this period."
+		default:
+			ec.Text = "Shown in the attached PDF."
+		}
+		charts = append(charts, ec)
+	}
+
+	var html bytes.Buffer
+	err := emailTemplate.Execute(&html, map[string]any{
+		"Subject": o.Subject, "Title": o.Report.Title, "Period": data.Period, "TimeZone": data.TimeZone,
+		"Comparison": data.Comparison, "Partial": o.Partial(), "Failures": o.Failures,
+		"TileRows": rows, "Highlights": o.Highlights, "Charts": charts, "ArchiveURL": e.ArchiveURL,
+	})
+	if err != nil {
+		return nil, err
+	}
+	msg.HTML = html.String()
+	msg.Text = plainText(o, data, e.ArchiveURL)
+	if len(e.PDF) > 0 {
+		msg.Attachments = append(msg.Attachments, mail.Part{
+			Name: fmt.Sprintf("%s-%s.pdf", o.Report.Name, o.Date.Format(query.DateLayout)), ContentType: "application/pdf", Data: e.PDF,
+		})
+	}
+	return msg, nil
+}
+
+// chartElementID is the DOM id the page gives panel i's chart; it must
+// match what page.Panel renders.
+func chartElementID(i int, panelID string) string { return page.ChartID(i, panelID) }
+
+func plainText(o *Output, data page.ReportData, archiveURL string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n%s · %s · compared with %s\n\n", o.Report.Title, data.Period, data.TimeZone, data.Comparison)
+	if o.Partial() {
+		b.WriteString("PARTIAL REPORT: some parts could not be computed:\n")
+		for _, f := range o.Failures {
+			fmt.Fprintf(&b, "  - %s\n", f)
+		}
+		b.WriteString("\n")
+	}
+	for _, t := range data.Tiles {
+		value := t.Value
+		if t.Err != "" {
+			value = "could not compute"
+		}
+		fmt.Fprintf(&b, "%-28s %12s  %s\n", t.Label, value, t.Delta)
+	}
+	if len(o.Highlights) > 0 {
+		b.WriteString("\nHighlights\n")
+		for _, h := range o.Highlights {
+			fmt.Fprintf(&b, "  - %s\n", h)
+		}
+	}
+	b.WriteString("\nThe full report with its charts is attached as a PDF.\n")
+	if archiveURL != "" {
+		fmt.Fprintf(&b, "Archived copy: %s\n", archiveURL)
+	}
+	return b.String()
+}

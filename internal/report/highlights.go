@@ -1,0 +1,216 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/opsboard/opsboard/internal/chart"
+	"github.com/opsboard/opsboard/internal/dashboard"
+	"github.com/opsboard/opsboard/internal/frame"
+	"github.com/opsboard/opsboard/internal/query"
+)
+
+// normDays is the trailing window a report's numbers are compared with.
+const normDays = 28
+
+// maxMoves is how many of the largest moves the highlights name.
+const maxMoves = 3
+
+// norm is a tile's trailing history: the value of each of the previous
+// days (one-day periods) or of the whole previous 28 days.
+type norm struct {
+	daily []float64 // oldest first; NaN where there was no value
+	mean  float64
+	ok    bool
+}
+
+// trailingNorms computes each tile's 28-day norm for the view.
+func trailingNorms(ctx context.Context, b *dashboard.Builder, v *dashboard.View) []norm {
+	out := make([]norm, len(v.Tiles))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	run := func(i int, r query.Range) (float64, bool) {
+		q := v.Tiles[i].Query
+		if q == nil {
+			return 0, false
+		}
+		res, err := b.Runner.Run(gctx, q, query.Request{Range: r, Params: v.Params, Location: v.Location})
+		if err != nil || len(res.Frame.Rows) == 0 {
+			return 0, false
+		}
+		c := res.Frame.FirstNumeric()
+		if c < 0 {
+			return 0, false
+		}
+		return frame.Float(res.Frame.Rows[0][c])
+	}
+	for i := range v.Tiles {
+		if v.Range.Days() == 1 {
+			out[i].daily = make([]float64, normDays-1)
+			for d := range normDays - 1 {
+				day := v.Range.From.AddDate(0, 0, d-(normDays-1))
+				g.Go(func() error {
+					val, ok := run(i, query.Range{From: day, To: day.AddDate(0, 0, 1)})
+					if !ok {
+						val = math.NaN()
+					}
+					out[i].daily[d] = val
+					return nil
+				})
+			}
+			continue
+		}
+		g.Go(func() error {
+			out[i].mean, out[i].ok = run(i, query.Range{From: v.Range.From.AddDate(0, 0, -normDays), To: v.Range.From})
+			return nil
+		})
+	}
+	g.Wait()
+	for i := range out {
+		if out[i].daily == nil {
+			continue
+		}
+		var sum float64
+		var n int
+		for _, x := range out[i].daily {
+			if !math.IsNaN(x) {
+				sum += x
+				n++
+			}
+		}
+		if n >= normDays/2 {
+			out[i].mean, out[i].ok = sum/float64(n), true
+		}
+	}
+	return out
+}
+
+// record says whether value is the lowest or highest of the trailing days.
+func (n norm) record(value float64) string {
+	if len(n.daily) == 0 || !n.ok {
+		return ""
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, x := range n.daily {
+		if !math.IsNaN(x) {
+			lo, hi = math.Min(lo, x), math.Max(hi, x)
+		}
+	}
+	switch {
+	case value < lo:
+		return fmt.Sprintf("lowest in %d days", normDays)
+	case value > hi:
+		return fmt.Sprintf("highest in %d days", normDays)
+	}
+	return ""
+}
+
+// Highlights writes the report's plain sentences: tiles off target first,
+// then the largest moves against the comparison period, each noting a
+// 28-day low or high, then large departures from the 28-day norm.
+func Highlights(v *dashboard.View, norms []norm) []string {
+	var offTarget, moves, departures []string
+	type move struct {
+		i     int
+		score float64
+	}
+	var ranked []move
+	for i, t := range v.Tiles {
+		if t.Err != nil || !t.HasValue || t.Query == nil {
+			continue
+		}
+		unit, name := t.Query.Unit, label(t)
+		value := chart.FormatValue(t.Value, unit, t.Format)
+		if met, has := t.OnTarget(); has && !met {
+			side := "below"
+			if t.Query.Better == "lower" {
+				side = "above"
+			}
+			offTarget = append(offTarget, fmt.Sprintf("%s is %s, %s its %s target.", name, value, side, chart.FormatValue(*t.Target, unit, t.Format)))
+		}
+		if _, pct, ok := t.Delta(); ok && math.Abs(pct) >= 0.02 {
+			ranked = append(ranked, move{i, math.Abs(pct)})
+		}
+	}
+	sort.SliceStable(ranked, func(a, b int) bool { return ranked[a].score > ranked[b].score })
+	named := map[int]bool{}
+	for _, m := range ranked[:min(len(ranked), maxMoves)] {
+		t := v.Tiles[m.i]
+		named[m.i] = true
+		verb := "rose"
+		if t.Value < t.Previous {
+			verb = "fell"
+		}
+		detail := []string{moveSize(t) + " " + compareName(v)}
+		if i := m.i; i < len(norms) {
+			if r := norms[i].record(t.Value); r != "" {
+				detail = append(detail, r)
+			}
+		}
+		moves = append(moves, fmt.Sprintf("%s %s to %s (%s).", label(t), verb,
+			chart.FormatValue(t.Value, t.Query.Unit, t.Format), strings.Join(detail, "; ")))
+	}
+	for i, t := range v.Tiles {
+		if named[i] || i >= len(norms) || !norms[i].ok || !t.HasValue || t.Query == nil || t.Err != nil {
+			continue
+		}
+		n := norms[i]
+		if r := n.record(t.Value); r != "" {
+			departures = append(departures, fmt.Sprintf("%s at %s is the %s (28-day norm %s).", label(t),
+				chart.FormatValue(t.Value, t.Query.Unit, t.Format), r, chart.FormatValue(n.mean, t.Query.Unit, t.Format)))
+			continue
+		}
+		if n.mean != 0 && math.Abs(t.Value-n.mean)/math.Abs(n.mean) >= 0.10 {
+			side := "above"
+			if t.Value < n.mean {
+				side = "below"
+			}
+			departures = append(departures, fmt.Sprintf("%s at %s is %.0f%% %s its 28-day norm (%s).", label(t),
+				chart.FormatValue(t.Value, t.Query.Unit, t.Format), 100*math.Abs(t.Value-n.mean)/math.Abs(n.mean), side,
+				chart.FormatValue(n.mean, t.Query.Unit, t.Format)))
+		}
+	}
+	return append(append(offTarget, moves...), departures...)
+}
+
+func label(t dashboard.TileView) string {
+	if t.Label != "" {
+		return t.Label
+	}
+	return t.Query.Title
+}
+
+// moveSize writes the size of a move: percentage points for percent metrics,
+// else the absolute change and the relative one.
+func moveSize(t dashboard.TileView) string {
+	abs, pct, _ := t.Delta()
+	if t.Query.Unit == "percent" {
+		return fmt.Sprintf("%s%.1f pts", sign(abs), math.Abs(abs*100))
+	}
+	return fmt.Sprintf("%s%s, %s%.1f%%", sign(abs), chart.FormatValue(math.Abs(abs), t.Query.Unit, t.Format), sign(pct), math.Abs(pct*100))
+}
+
+func sign(x float64) string {
+	if x < 0 {
+		return "−"
+	}
+	return "+"
+}
+
+func compareName(v *dashboard.View) string {
+	switch v.Compare {
+	case query.SamePeriodLastWeek:
+		return "vs same period last week"
+	case query.SamePeriodLastYear:
+		return "vs same period last year"
+	}
+	if v.Range.Days() == 1 {
+		return "vs previous day"
+	}
+	return fmt.Sprintf("vs previous %d days", v.Range.Days())
+}

@@ -1,0 +1,192 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/opsboard/opsboard/internal/apperr"
+	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/dashboard"
+	"github.com/opsboard/opsboard/internal/page"
+)
+
+func (s *Server) registerDashboardRoutes(r *mux.Router) {
+	r.Handle("/", s.handle(s.index)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/d/{name}", s.handle(s.dashboardPage)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/d/{name}/panels/{id}.{format:csv|json}", s.handle(s.panelData)).Methods(http.MethodGet)
+}
+
+func (s *Server) page(title, nav string, charts bool, data any) page.Page {
+	return page.Page{Title: title, Nav: nav, Assets: s.assets.Base(), Charts: charts, TimeZone: s.runner.Location().String(), Data: data}
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
+	c := s.Catalog()
+	type card struct{ Name, Title, Description string }
+	data := struct {
+		Dashboards, Reports []card
+		Queries             int
+		Problem             string
+	}{Queries: len(c.Queries)}
+	for _, name := range c.DashboardNames() {
+		d := c.Dashboards[name]
+		data.Dashboards = append(data.Dashboards, card{d.Name, d.Title, d.Description})
+	}
+	for _, name := range c.ReportNames() {
+		rep := c.Reports[name]
+		data.Reports = append(data.Reports, card{rep.Name, rep.Title, rep.Description})
+	}
+	return s.render(w, "index", s.page("Dashboards", "home", false, data))
+}
+
+// viewRequest reads the range, comparison and filter values from the URL.
+// Locked values override whatever the URL says.
+func viewRequest(r *http.Request, d *catalog.Dashboard, locked map[string]string) dashboard.Request {
+	q := r.URL.Query()
+	req := dashboard.Request{Range: q.Get("range"), Compare: q.Get("compare"), Params: map[string]string{}, Refresh: q.Get("refresh") == "1"}
+	if req.Range == "custom" {
+		req.Range = ""
+		if from, to := q.Get("from"), q.Get("to"); from != "" && to != "" {
+			req.Range = from + ".." + to
+		}
+	}
+	for _, f := range d.Filters {
+		if v := q.Get(f.Param); v != "" {
+			req.Params[f.Param] = v
+		}
+	}
+	for k, v := range locked {
+		req.Params[k] = v
+	}
+	return req
+}
+
+// canonicalQuery is the URL query that reproduces a view, for links.
+func canonicalQuery(r *http.Request, d *catalog.Dashboard, locked map[string]string) url.Values {
+	in := r.URL.Query()
+	out := url.Values{}
+	for _, k := range []string{"range", "from", "to", "compare"} {
+		if v := in.Get(k); v != "" {
+			out.Set(k, v)
+		}
+	}
+	for _, f := range d.Filters {
+		if _, isLocked := locked[f.Param]; isLocked {
+			continue
+		}
+		if v := in.Get(f.Param); v != "" {
+			out.Set(f.Param, v)
+		}
+	}
+	return out
+}
+
+func (s *Server) lookupDashboard(name string) (*catalog.Dashboard, error) {
+	d, ok := s.Catalog().Dashboards[name]
+	if !ok {
+		return nil, notFound("There is no dashboard called %q.", name)
+	}
+	return d, nil
+}
+
+func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.lookupDashboard(mux.Vars(r)["name"])
+	if err != nil {
+		return err
+	}
+	return s.renderDashboard(w, r, d, dashboardContext{path: "/d/" + d.Name, glossary: "/kpis"})
+}
+
+// dashboardContext says where a dashboard is shown: its own page or a
+// share link, with the parameters the link locks.
+type dashboardContext struct {
+	path     string
+	glossary string
+	locked   map[string]string
+	shared   bool
+	label    string
+}
+
+func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d *catalog.Dashboard, dc dashboardContext) error {
+	v, err := s.builder().Build(r.Context(), d, viewRequest(r, d, dc.locked))
+	if err != nil {
+		return err
+	}
+	locked := map[string]bool{}
+	for k := range dc.locked {
+		locked[k] = true
+	}
+	data := page.Dashboard(v, page.DashboardOptions{
+		Path: dc.path, Query: canonicalQuery(r, d, dc.locked), Locked: locked, Glossary: dc.glossary,
+	})
+	p := s.page(d.Title, "home", true, data)
+	p.Shared, p.SharedLabel = dc.shared, dc.label
+	w.Header().Set("Cache-Control", "no-store")
+	return s.render(w, "dashboard", p)
+}
+
+func (s *Server) panelData(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.lookupDashboard(mux.Vars(r)["name"])
+	if err != nil {
+		return err
+	}
+	return s.writePanel(w, r, d, nil)
+}
+
+// writePanel writes one panel's rows as CSV or JSON, for the same view the
+// page shows.
+func (s *Server) writePanel(w http.ResponseWriter, r *http.Request, d *catalog.Dashboard, locked map[string]string) error {
+	vars := mux.Vars(r)
+	var panel *catalog.Panel
+	for i := range d.Panels {
+		if d.Panels[i].ID == vars["id"] {
+			panel = &d.Panels[i]
+		}
+	}
+	if panel == nil {
+		return notFound("Dashboard %q has no panel %q.", d.Name, vars["id"])
+	}
+	only := *d
+	only.Tiles, only.Panels = nil, []catalog.Panel{*panel}
+	v, err := s.builder().Build(r.Context(), &only, viewRequest(r, d, locked))
+	if err != nil {
+		return err
+	}
+	pv := v.Panels[0]
+	if pv.Err != nil {
+		return apperr.Unavailable("panel %q: %v", panel.Title, pv.Err)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	filename := d.Name + "-" + slug(panel.Title) + "-" + v.Range.String()
+	if vars["format"] == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`.csv"`)
+		return pv.Frame.WriteCSV(w)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	return pv.Frame.WriteJSON(w)
+}
+
+func (s *Server) render(w http.ResponseWriter, name string, p page.Page) error {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	return s.pages.Render(w, name, p)
+}
+
+// slug makes a file-name-safe version of a title.
+func slug(title string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(title) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}

@@ -1,0 +1,48 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+)
+
+func (s *Server) registerOpsRoutes(r *mux.Router) {
+	r.Handle("/healthz", s.handle(s.healthz)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/metrics", s.metrics.Handler()).Methods(http.MethodGet)
+}
+
+// healthz answers 200 when the databases answer and the scheduler is alive,
+// 503 "degraded" otherwise, with a JSON body saying which part failed.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	ok := true
+	check := func(name string, err error) {
+		if err != nil {
+			checks[name], ok = err.Error(), false
+			return
+		}
+		checks[name] = "ok"
+	}
+	if s.db != nil {
+		check("database", s.db.Ping(ctx))
+	}
+	if s.data != nil && s.data != s.db {
+		check("data", s.data.Ping(ctx))
+	}
+	if s.Health != nil {
+		check("scheduler", s.Health())
+	}
+	status := "ok"
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if !ok {
+		status = "degraded"
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	return json.NewEncoder(w).Encode(map[string]any{"status": status, "checks": checks})
+}

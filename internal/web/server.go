@@ -1,0 +1,169 @@
+// Package web is opsboard's HTTP server: dashboards, panel CSV/JSON, the
+// KPI glossary, assets, health and metrics, routed with gorilla/mux.
+// Handlers return errors; one adapter maps error kinds to status codes.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/dashboard"
+	"github.com/opsboard/opsboard/internal/database"
+	"github.com/opsboard/opsboard/internal/metrics"
+	"github.com/opsboard/opsboard/internal/page"
+	"github.com/opsboard/opsboard/internal/query"
+)
+
+// Server serves one catalog of definitions.
+type Server struct {
+	log     *slog.Logger
+	db      *database.DB // opsboard's own tables; nil in tests of pages only
+	data    *database.DB
+	runner  *query.Runner
+	metrics *metrics.Metrics
+	pages   *page.Renderer
+	assets  *page.AssetServer
+	catalog atomic.Pointer[catalog.Catalog]
+	// Health reports whether background work (the scheduler) is alive;
+	// nil means there is none to check.
+	Health func() error
+}
+
+// Config is what a Server needs.
+type Config struct {
+	Log     *slog.Logger
+	DB      *database.DB
+	Data    *database.DB
+	Runner  *query.Runner
+	Metrics *metrics.Metrics
+	Catalog *catalog.Catalog
+}
+
+// New returns a server over a loaded catalog.
+func New(cfg Config) (*Server, error) {
+	pages, err := page.NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
+	assets, err := page.NewAssetServer()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{log: cfg.Log, db: cfg.DB, data: cfg.Data, runner: cfg.Runner, metrics: cfg.Metrics, pages: pages, assets: assets}
+	s.catalog.Store(cfg.Catalog)
+	return s, nil
+}
+
+// Catalog returns the definitions currently served.
+func (s *Server) Catalog() *catalog.Catalog { return s.catalog.Load() }
+
+// SetCatalog swaps in a new set of definitions (after a successful reload)
+// and drops cached results computed from the old ones.
+func (s *Server) SetCatalog(c *catalog.Catalog) {
+	s.catalog.Store(c)
+	s.runner.Purge()
+}
+
+func (s *Server) builder() *dashboard.Builder {
+	return &dashboard.Builder{Catalog: s.Catalog(), Runner: s.runner}
+}
+
+// Handler returns the routed HTTP handler.
+func (s *Server) Handler() http.Handler {
+	r := mux.NewRouter()
+	r.Use(s.instrument, securityHeaders)
+	s.assets.Register(r)
+	s.registerOpsRoutes(r)
+	s.registerDashboardRoutes(r)
+	s.registerGlossaryRoutes(r)
+	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return notFound("There is no page at %s.", r.URL.Path)
+	})
+	return r
+}
+
+// Serve serves on the listener until ctx ends, then shuts down gracefully,
+// letting requests in flight finish (up to 10 s).
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// instrument records every request's latency by route template.
+func (s *Server) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		route := "unmatched"
+		if cur := mux.CurrentRoute(r); cur != nil {
+			if tpl, err := cur.GetPathTemplate(); err == nil {
+				route = tpl
+			}
+		}
+		s.metrics.RequestDuration.WithLabelValues(route, fmt.Sprint(sw.status)).Observe(time.Since(start).Seconds())
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// securityHeaders sets the headers every response carries: scripts only
+// from our own origin, no framing, no MIME sniffing, and no referrer (so a
+// share token in the URL never leaks to another site).
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
+}

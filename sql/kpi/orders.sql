@@ -1,0 +1,11 @@
+-- title: Orders
+-- description: Orders placed in the period, cancelled ones included; revenue is the value of the orders that were not cancelled.
+-- unit: count
+-- better: higher
+-- params: channel text = 'all', region text = 'all'
+SELECT count(*) AS value,
+       coalesce(sum(amount) FILTER (WHERE status <> 'cancelled'), 0)::numeric(12,2) AS revenue
+FROM orders
+WHERE placed_at >= :from::date AND placed_at < :to::date
+  AND (:channel::text = 'all' OR channel = :channel::text)
+  AND (:region::text = 'all' OR region = :region::text);

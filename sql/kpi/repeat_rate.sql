@@ -1,0 +1,24 @@
+-- title: 60-day repeat purchase rate
+-- description: Share of new customers who placed a second order within 60 days of their first. It covers the customers whose 60 days ran out in the period (first order placed 60 days before it), so every answer is final. Cancelled orders do not count.
+-- unit: percent
+-- better: higher
+-- params: channel text = 'all', region text = 'all'
+WITH firsts AS (
+    SELECT DISTINCT ON (o.customer_id)
+           o.customer_id, o.placed_at, o.channel, o.region
+    FROM customers c
+    JOIN orders o ON o.customer_id = c.customer_id
+    WHERE c.created_at >= :from::date - 60 AND c.created_at < :to::date - 60
+    ORDER BY o.customer_id, o.placed_at
+)
+SELECT avg((EXISTS (
+           SELECT 1 FROM orders n
+           WHERE n.customer_id = f.customer_id
+             AND n.placed_at > f.placed_at
+             AND n.placed_at <= f.placed_at + interval '60 days'
+             AND n.status <> 'cancelled'))::int)::float8 AS value,
+       count(*) AS customers
+FROM firsts f
+WHERE f.placed_at >= :from::date - 60 AND f.placed_at < :to::date - 60
+  AND (:channel::text = 'all' OR f.channel = :channel::text)
+  AND (:region::text = 'all' OR f.region = :region::text);
