@@ -1,5 +1,5 @@
 -- title: Daily operations and customer health
--- description: One row per day joining operations to customers - orders placed, the on-time delivery rate of orders promised that day, the average delivery CSAT (1 to 5) of answers received that day, and the median hours until support first answered the tickets opened that day. When deliveries slip and answers slow down, CSAT follows.
+-- description: One row per day joining operations to customers - orders placed, the on-time delivery rate of orders promised that day, the average delivery CSAT (1 to 5) of answers received that day, and the median hours until support first answered the tickets opened that day (a ticket still waiting counts with the time it has waited so far). When deliveries slip and answers slow down, CSAT follows.
 -- unit: score
 -- better: higher
 -- params: channel text = 'all', region text = 'all'
@@ -35,7 +35,7 @@ CROSS JOIN LATERAL (
 ) c
 CROSS JOIN LATERAL (
     SELECT percentile_cont(0.5) WITHIN GROUP (
-               ORDER BY extract(epoch FROM t.first_response_at - t.opened_at) / 3600) AS first_response_hours
+               ORDER BY extract(epoch FROM coalesce(t.first_response_at, least(now(), :to::date)) - t.opened_at) / 3600) AS first_response_hours
     FROM support_tickets t
     LEFT JOIN customers cu ON cu.customer_id = t.customer_id
     LEFT JOIN orders o ON o.order_id = t.order_id

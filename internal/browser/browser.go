@@ -6,7 +6,10 @@
 //
 // Every call opens its own tab, so a *Browser is safe for concurrent use. In
 // every tab, requests to anything but the page's own origin (and data:/blob:
-// URLs) are blocked, so a rendering never reaches the internet.
+// URLs) are blocked, so a rendering never reaches the internet. Chromium
+// itself resolves no host name but localhost, which silences its calls to
+// Google services; so pages must be served on loopback (127.0.0.1, [::1] or
+// localhost), as opsboard serves its own.
 package browser
 
 import (
@@ -70,6 +73,10 @@ type Browser struct {
 	closeErr  error
 }
 
+// hostResolverRules makes Chromium resolve loopback hosts only. The rules
+// apply to IP literals too, so loopback addresses are listed.
+const hostResolverRules = "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost, EXCLUDE 127.0.0.1, EXCLUDE ::1, EXCLUDE [::1]"
+
 // closeTimeout bounds the graceful shutdown of the browser in Close.
 const closeTimeout = 10 * time.Second
 
@@ -89,7 +96,12 @@ func allocatorOptions(execPath string) []chromedp.ExecAllocatorOption {
 		chromedp.Flag("mute-audio", true),
 		chromedp.Flag("disable-domain-reliability", true),
 		chromedp.Flag("no-pings", true),
-		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,OptimizationHints,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions"),
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,OptimizationHints,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,NetworkTimeServiceQuerying"),
+		// Chromium 156 still queries accounts.google.com, update.googleapis.com
+		// and clients2.google.com despite the flags above. Resolving nothing
+		// but loopback names stops all of it before any DNS query; hence
+		// pages must be served on loopback (see loopbackHost).
+		chromedp.Flag("host-resolver-rules", hostResolverRules),
 	)
 	if os.Geteuid() == 0 {
 		// Chromium refuses to run as root with its sandbox on.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -106,7 +108,7 @@ var pages = map[string]string{
 
 // testServers starts the page server and a second server on another port
 // (another host:port), which counts the requests that reach it.
-func testServers(t *testing.T) (site *httptest.Server, otherHits *atomic.Int64) {
+func testServers(t testing.TB) (site *httptest.Server, otherHits *atomic.Int64) {
 	t.Helper()
 	otherHits = new(atomic.Int64)
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -198,6 +200,29 @@ func TestFind(t *testing.T) {
 			t.Errorf("Find(%q) = %q, %v; want the path back", exe, got, err)
 		}
 	})
+}
+
+// recordingTB records how Need gives up, instead of stopping the test.
+type recordingTB struct {
+	testing.TB
+	skipped, failed bool
+}
+
+func (r *recordingTB) Helper()                        {}
+func (r *recordingTB) Skip(args ...any)               { r.skipped = true }
+func (r *recordingTB) Fatalf(format string, a ...any) { r.failed = true }
+
+func TestNeedWithoutChromium(t *testing.T) {
+	t.Setenv("PATH", "")
+	t.Setenv("OPSBOARD_CHROME", "")
+	for _, ci := range []string{"", "true"} {
+		t.Setenv("CI", ci)
+		r := &recordingTB{TB: t}
+		Need(r)
+		if wantFail := ci == "true"; r.failed != wantFail || r.skipped == wantFail {
+			t.Errorf("CI=%q: Need skipped=%t failed=%t, want failed=%t", ci, r.skipped, r.failed, wantFail)
+		}
+	}
 }
 
 func TestStartClose(t *testing.T) {
@@ -425,6 +450,56 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("concurrent calls", func(t *testing.T) {
+		t.Parallel()
+		var wg sync.WaitGroup
+		errs := make(chan error, 6)
+		for i := range cap(errs) {
+			wg.Go(func() {
+				var err error
+				if i%2 == 0 {
+					_, err = b.PDF(ctx, site.URL+"/print", PDFOptions{})
+				} else {
+					_, err = b.Screenshot(ctx, site.URL+"/tall", 400, "#c2")
+				}
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+	})
+
+	t.Run("localhost and [::1]", func(t *testing.T) {
+		t.Parallel()
+		urls := []string{strings.Replace(site.URL, "127.0.0.1", "localhost", 1) + "/print"}
+		if ln, err := net.Listen("tcp", "[::1]:0"); err == nil {
+			v6 := httptest.NewUnstartedServer(site.Config.Handler)
+			v6.Listener.Close()
+			v6.Listener = ln
+			v6.Start()
+			t.Cleanup(v6.Close)
+			urls = append(urls, v6.URL+"/print")
+		}
+		for _, url := range urls {
+			if _, err := b.PDF(ctx, url, PDFOptions{}); err != nil {
+				t.Errorf("PDF of %s: %v", url, err)
+			}
+		}
+	})
+
+	t.Run("page not on loopback", func(t *testing.T) {
+		t.Parallel()
+		_, err := b.PDF(ctx, "http://example.invalid/report", PDFOptions{})
+		if !errors.Is(err, apperr.ErrInvalid) || !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("error = %v, want apperr.ErrInvalid saying pages must be on loopback", err)
+		}
+	})
+
 	t.Run("navigation failure", func(t *testing.T) {
 		t.Parallel()
 		closed := httptest.NewServer(http.NotFoundHandler())
@@ -454,31 +529,34 @@ func TestBrowser(t *testing.T) {
 	})
 }
 
-// TestTimings logs the cold start of Chromium and the time per PDF of a small
-// page with a warm browser (go test -run Timings -v).
-func TestTimings(t *testing.T) {
-	path := Need(t)
-	site, _ := testServers(t)
-	ctx := context.Background()
-
-	start := time.Now()
-	b, err := Start(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	t.Logf("Start (cold): %v", time.Since(start).Round(time.Millisecond))
-
-	timePDF := func(path string, n int) time.Duration {
+// BenchmarkStart measures a cold start of Chromium (and its Close):
+// go test -run '^$' -bench Start -benchtime 5x ./internal/browser/
+func BenchmarkStart(b *testing.B) {
+	path := Need(b)
+	var starting time.Duration
+	for b.Loop() {
 		start := time.Now()
-		for range n {
-			if _, err := b.PDF(ctx, site.URL+path, PDFOptions{}); err != nil {
-				t.Fatal(err)
-			}
+		br, err := Start(context.Background(), path)
+		if err != nil {
+			b.Fatal(err)
 		}
-		return time.Since(start) / time.Duration(n)
+		starting += time.Since(start)
+		br.Close()
 	}
-	t.Logf("first PDF: %v", timePDF("/print", 1).Round(time.Millisecond))
-	t.Logf("PDF, warm, small page with data-charts-ready=true: %v each", timePDF("/print", 5).Round(time.Millisecond))
-	t.Logf("PDF, warm, charts ready after 300 ms: %v each", timePDF("/late", 3).Round(time.Millisecond))
+	b.ReportMetric(float64(starting.Milliseconds())/float64(b.N), "ms-to-start/op")
+}
+
+// BenchmarkPDF measures a PDF of a small page with a warm browser.
+func BenchmarkPDF(b *testing.B) {
+	br := NeedBrowser(b)
+	site, _ := testServers(b)
+	for _, page := range []string{"/print", "/late"} {
+		b.Run(page, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := br.PDF(context.Background(), site.URL+page, PDFOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -25,19 +25,25 @@ type PDFOptions struct {
 	Landscape bool
 }
 
-// printableWidth is the width in CSS pixels of A4 minus Chromium's default
-// 1 cm margins (190 mm and 277 mm at 96 px per inch). PDF tabs get a
-// viewport this wide, so charts sized to their container fit on the paper.
+// The viewport of a PDF tab: the printable area of A4 in CSS pixels (96 per
+// inch) with Chromium's default 1 cm margins, 190 mm (277 mm in landscape)
+// wide, so that charts sized to their container at load fit on the paper.
 const (
 	printableWidthPortrait  = 718
 	printableWidthLandscape = 1047
 	printableHeight         = 1047
 )
 
-// PDF loads url in a new tab, waits until the page is ready (the load event,
-// web fonts, <body data-charts-ready="true"> when the page uses it, and a
-// short settle) and prints it on A4 with backgrounds, letting CSS @page size
-// win. It returns the PDF bytes.
+// PDF loads url in a new tab and waits until the page is ready: the load
+// event, web fonts, then <body data-charts-ready="true"> (up to 15 s when
+// the attribute is present with another value; a page without it gets 2 s
+// to add it, then counts as a page without charts), then two animation
+// frames and 100 ms. It prints the page on A4 with backgrounds, CSS @page
+// size winning, and returns the PDF bytes.
+//
+// The viewport is as wide as the printable area (718 px, 1047 px landscape).
+// A main document answering with HTTP status >= 400, a failed navigation and
+// charts never ready are errors naming url.
 func (b *Browser) PDF(ctx context.Context, url string, opts PDFOptions) ([]byte, error) {
 	width := printableWidthPortrait
 	if opts.Landscape {

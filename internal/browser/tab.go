@@ -56,7 +56,7 @@ const readyJS = `(async (timeout, grace, settle) => {
 })(%d, %d, %d)`
 
 // errClosed is returned by calls on a closed Browser.
-var errClosed = apperr.Unavailable("browser: Chromium is closed")
+var errClosed = apperr.Unavailable("browser: Chromium is not running (closed, or exited)")
 
 // tab is one browser tab. It is opened blank (often ahead of need, as the
 // Browser's spare), then bound to one call's page and context, and closed at
@@ -65,6 +65,8 @@ type tab struct {
 	ctx    context.Context // chromedp context of the tab
 	target *chromedp.Target
 	cancel context.CancelFunc // closes the tab and waits for it
+	// width and height are the viewport set by resize, 0 before.
+	width, height int
 
 	// Set by bind.
 	caller context.Context // the context of the call using the tab
@@ -95,6 +97,13 @@ func (b *Browser) keepSpare() {
 	defer b.spareDone.Done()
 	for {
 		t, err := b.newTab()
+		if err == nil {
+			// Most calls print reports: pay for that viewport now, as
+			// Chromium takes 100-200 ms to apply one.
+			if err = t.resize(printableWidthPortrait, printableHeight); err != nil {
+				t.cancel()
+			}
+		}
 		if err != nil {
 			select {
 			case <-b.tabsCtx.Done():
@@ -122,6 +131,9 @@ func (b *Browser) openTab(ctx context.Context, pageURL string, width, height int
 	origin, err := originOf(pageURL)
 	if err != nil {
 		return nil, apperr.Invalid("browser: page URL %q: %v", pageURL, err)
+	}
+	if !loopbackHost(pageURL) {
+		return nil, apperr.Invalid("browser: page URL %q: Chromium here only loads pages served on loopback (127.0.0.1, [::1] or localhost)", pageURL)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", pageURL, context.Cause(ctx))
@@ -198,12 +210,19 @@ func (t *tab) fail(what string, err error) error {
 // resize sets the viewport to width×height CSS pixels at a device scale of 1,
 // so one CSS pixel is one screenshot pixel.
 func (t *tab) resize(width, height int) error {
+	if width == t.width && height == t.height {
+		return nil
+	}
 	_, err := cdp.Call(t.ctx, t.target, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
 		Width:             int64(width),
 		Height:            int64(height),
 		DeviceScaleFactor: 1,
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	t.width, t.height = width, height
+	return nil
 }
 
 // intercept lets through each paused request to the page's own origin and
@@ -269,6 +288,17 @@ func originOf(raw string) (string, error) {
 		port = "443"
 	}
 	return scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port, nil
+}
+
+// loopbackHost reports whether the host of an http(s) URL is one that
+// hostResolverRules lets Chromium reach.
+func loopbackHost(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || host == "127.0.0.1" || host == "::1"
 }
 
 // load navigates to the tab's URL and waits until the page is ready: the

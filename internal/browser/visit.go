@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -42,7 +43,7 @@ const visitHeight = 900
 // consoleDrain bounds the wait for the last console messages of a Visit.
 const consoleDrain = 5 * time.Second
 
-// Visit loads url in a tab width CSS pixels wide, waits until the page is
+// Visit loads pageURL in a tab width CSS pixels wide, waits until the page is
 // ready (see PDF), calls eval (if not nil) with a context in which Eval runs
 // JavaScript in that tab, and reports the console errors, failed requests,
 // off-origin requests and title seen meanwhile.
@@ -50,8 +51,8 @@ const consoleDrain = 5 * time.Second
 // When the page fails to load or eval fails, Visit returns the error
 // together with what it saw up to then (the *Visit is nil only when no tab
 // could be opened).
-func (b *Browser) Visit(ctx context.Context, url string, width int, eval func(ctx context.Context) error) (*Visit, error) {
-	t, err := b.openTab(ctx, url, width, visitHeight)
+func (b *Browser) Visit(ctx context.Context, pageURL string, width int, eval func(ctx context.Context) error) (*Visit, error) {
+	t, err := b.openTab(ctx, pageURL, width, visitHeight)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +79,7 @@ func (b *Browser) Visit(ctx context.Context, url string, width int, eval func(ct
 
 	v.ConsoleErrors = t.drainConsole(console, stopConsole)
 	v.OffHostRequests = t.blockedURLs()
-	v.FailedRequests = requests.failures(v.OffHostRequests)
+	v.FailedRequests = requests.failures(t.origin, v.OffHostRequests)
 	return v, err
 }
 
@@ -149,14 +150,21 @@ func (l *requestLog) record(ev any) {
 	}
 }
 
-// failures lists the failed requests except those in blocked.
-func (l *requestLog) failures(blocked []string) []string {
+// failures lists the failed requests, leaving out those in blocked and the
+// browser's own request for the page's /favicon.ico (which a browser
+// console does not show either).
+func (l *requestLog) failures(origin string, blocked []string) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []string
 	for _, f := range l.failed {
 		if strings.HasPrefix(f.reason, "net::ERR_BLOCKED_BY_CLIENT") && slices.Contains(blocked, f.url) {
 			continue
+		}
+		if u, err := url.Parse(f.url); err == nil && u.Path == "/favicon.ico" {
+			if o, err := originOf(f.url); err == nil && o == origin {
+				continue
+			}
 		}
 		out = append(out, f.reason+" "+f.url)
 	}

@@ -18,8 +18,10 @@ import (
 // TestChartsInChromium renders a page with every chart kind, loads it in
 // headless Chromium with ECharts loaded the way the pages load it (defer),
 // and checks from the resulting DOM that every chart was drawn and that a
-// hostile label did not run. Set OPSBOARD_CHART_PAGE=DIR to keep the page
-// and screenshots (canvas.png, svg.png) there for a look.
+// hostile label did not run. Data snippets are drawn by the page script
+// (internal/page's app.js) when it is in the repository; Script snippets
+// draw themselves. Set OPSBOARD_CHART_PAGE=DIR to keep the pages and
+// screenshots there for a look.
 func TestChartsInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Chromium")
@@ -28,7 +30,7 @@ func TestChartsInChromium(t *testing.T) {
 	if chrome == "" {
 		t.Skip("no Chromium (set OPSBOARD_CHROME)")
 	}
-	echartsJS := findECharts()
+	echartsJS := findAsset("echarts/echarts.min.js")
 	if echartsJS == "" {
 		t.Skip("no echarts.min.js in the repository")
 	}
@@ -36,18 +38,27 @@ func TestChartsInChromium(t *testing.T) {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	js, err := os.ReadFile(echartsJS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "echarts.min.js"), js, 0o644); err != nil {
-		t.Fatal(err)
+	copyFile(t, echartsJS, filepath.Join(dir, "echarts.min.js"))
+	appJS := findAsset("app.js")
+	if appJS != "" {
+		copyFile(t, appJS, filepath.Join(dir, "app.js"))
 	}
 
-	for _, renderer := range []string{"canvas", "svg"} {
-		t.Run(renderer, func(t *testing.T) {
-			page, ids := demoPage(t, renderer)
-			file := filepath.Join(dir, renderer+".html")
+	for _, tc := range []struct {
+		name     string
+		script   bool
+		renderer string
+	}{
+		{"script-svg", true, "svg"},
+		{"page-svg", false, "svg"},
+		{"page-canvas", false, "canvas"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !tc.script && appJS == "" {
+				t.Skip("no page script (internal/page/assets/app.js) to draw data snippets")
+			}
+			page, ids := demoPage(t, Options{Renderer: tc.renderer, Script: tc.script})
+			file := filepath.Join(dir, tc.name+".html")
 			if err := os.WriteFile(file, []byte(page), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -61,13 +72,24 @@ func TestChartsInChromium(t *testing.T) {
 			if regexp.MustCompile(`<body[^>]*data-pwned`).MatchString(dom) {
 				t.Errorf("a label containing </script><script>… ran as code")
 			}
-			if renderer == "svg" && !strings.Contains(dom, "<svg") {
+			if tc.renderer == "svg" && !strings.Contains(dom, "<svg") {
 				t.Errorf("svg renderer: want <svg> elements in the DOM")
 			}
 			if os.Getenv("OPSBOARD_CHART_PAGE") != "" {
-				runChromium(t, chrome, "--screenshot="+filepath.Join(dir, renderer+".png"), "--window-size=1280,2000", "file://"+file)
+				runChromium(t, chrome, "--screenshot="+filepath.Join(dir, tc.name+".png"), "--window-size=1280,2000", "file://"+file)
 			}
 		})
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -83,10 +105,11 @@ func findChromium() string {
 	return ""
 }
 
-func findECharts() string {
-	for _, p := range []string{"../page/assets/echarts/echarts.min.js", "../web/assets/echarts/echarts.min.js"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
+// findAsset finds one of the page's static files in the repository.
+func findAsset(name string) string {
+	for _, dir := range []string{"../page/assets/", "../web/assets/"} {
+		if _, err := os.Stat(dir + name); err == nil {
+			return dir + name
 		}
 	}
 	return ""
@@ -109,8 +132,9 @@ func runChromium(t *testing.T, chrome string, args ...string) string {
 }
 
 // demoPage lays out one panel of every kind in a 12-column grid, like the
-// dashboard page, with ECharts loaded by a deferred script.
-func demoPage(t *testing.T, renderer string) (string, []string) {
+// dashboard page, with ECharts (and the page script for data snippets)
+// loaded by deferred scripts.
+func demoPage(t *testing.T, o Options) (string, []string) {
 	t.Helper()
 	hostile := `</script><script>document.body.setAttribute("data-pwned","1")</script>`
 	longHostile := regionFrame()
@@ -134,11 +158,18 @@ func demoPage(t *testing.T, renderer string) (string, []string) {
 		{catalog.Panel{ID: "p8", Title: "CSAT today", Chart: catalog.ChartGauge, Y: []string{"csat"}, Markers: []catalog.Marker{{Y: 4.5}}, Width: 4}, kpiFrame(4.32), "score"},
 		{catalog.Panel{ID: "p9", Title: "On-time vs CSAT", Chart: catalog.ChartScatter, X: "on_time_rate", Y: []string{"csat"}, Series: "region", Width: 4}, scatterFrame(), "score"},
 		{catalog.Panel{ID: "p10", Title: "Cohort retention", Chart: catalog.ChartHeatmap, X: "month_offset", Y: []string{"cohort"}, Value: "retained_rate", Width: 12}, cohortFrame(), "percent"},
+		{catalog.Panel{ID: "p12", Title: "On-time by day and region", Chart: catalog.ChartScatter, X: "day", Y: []string{"on_time_rate"}, Series: "region", Width: 6},
+			regionFrame(), "percent"},
 		{catalog.Panel{ID: "p11", Title: "Daily numbers", Chart: catalog.ChartTable, Width: 12}, dailyFrame(5), "percent"},
+	}
+	pageScript := ""
+	if !o.Script {
+		pageScript = `<script src="app.js" defer></script>`
 	}
 	var b strings.Builder
 	b.WriteString(`<!doctype html><html><head><meta charset="utf-8"><title>charts</title>
 <script src="echarts.min.js" defer></script>
+` + pageScript + `
 <style>
 body{margin:0;padding:20px;background:#f5f6f8;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#1d2433;font-size:14px}
 .grid{display:grid;grid-template-columns:repeat(12,minmax(0,1fr));gap:12px}
@@ -148,7 +179,8 @@ body{margin:0;padding:20px;background:#f5f6f8;font-family:system-ui,-apple-syste
 </style></head><body><div class="grid">`)
 	var ids []string
 	for i, pp := range panels {
-		h, err := Render(pp.p, pp.f, Options{ID: fmt.Sprintf("c%d-%s", i, pp.p.ID), Renderer: renderer, Unit: pp.unit})
+		o.ID, o.Unit = fmt.Sprintf("c%d-%s", i, pp.p.ID), pp.unit
+		h, err := Render(pp.p, pp.f, o)
 		if err != nil {
 			t.Fatalf("Render %s: %v", pp.p.Title, err)
 		}

@@ -20,8 +20,8 @@ import (
 //     structs use omitempty floats (opts.Piece, visualMap min/max), which
 //     drop a threshold of 0;
 //   - visualMap min/max (float32 omitempty), gauge min/max (int),
-//     boundaryGap, gradients, bar corner radii and series dimensions have
-//     no typed field or the wrong type;
+//     gradients, bar corner radii and series dimensions have no typed
+//     field or the wrong type;
 //   - HeatMap.SetXAxis is a no-op, so heatmap axes come from
 //     WithXAxisOpts/WithYAxisOpts;
 //   - series data with gaps is a plain []any holding nil (JSON null):
@@ -186,6 +186,10 @@ func (b *build) cartesian() (template.HTML, error) {
 	if hasRight {
 		right = "8"
 	}
+	// Categories keep ECharts' default boundary gap, lines included: with
+	// points on the plot's edges the first and last date labels are cut off
+	// (containLabel does not count them) or dropped by hideOverlap.
+	xAxis := categoryAxis(cats)
 	gl := append(b.globals(legend, colors),
 		charts.WithTooltipOpts(opts.Tooltip{
 			Show: opts.Bool(true), Trigger: "axis", AxisPointer: &opts.AxisPointer{Type: pointer},
@@ -195,7 +199,7 @@ func (b *build) cartesian() (template.HTML, error) {
 			Left: "8", Right: right, Top: strconv.Itoa(b.layout(legend).gridTop), Bottom: "8",
 			ContainLabel: opts.Bool(true),
 		}),
-		charts.WithXAxisOpts(categoryAxis(cats)),
+		charts.WithXAxisOpts(xAxis),
 		charts.WithYAxisOpts(left),
 	)
 
@@ -225,6 +229,12 @@ func (b *build) cartesian() (template.HTML, error) {
 		})
 	}
 
+	axisUnits := []string{leftUnit}
+	if hasRight {
+		axisUnits = append(axisUnits, rightUnit)
+	}
+	b.units(leftUnit, axisUnits, seriesUnits(ss))
+
 	var c option
 	if isBar {
 		bar := charts.NewBar()
@@ -234,7 +244,11 @@ func (b *build) cartesian() (template.HTML, error) {
 			bar.AddSeries(s.name, nil, seriesOpts(i, s))
 		}
 		if hasRight {
-			bar.ExtendYAxis(b.valueAxis(rightUnit, "right", false, rightColor))
+			// On a bar chart the right-hand series are drawn as lines
+			// (orders as bars, on-time rate as a line), fitted to their data.
+			ax := b.valueAxis(rightUnit, "right", false, rightColor)
+			ax.Scale = opts.Bool(true)
+			bar.ExtendYAxis(ax)
 		}
 		c = bar
 	} else {
@@ -253,9 +267,6 @@ func (b *build) cartesian() (template.HTML, error) {
 	}
 
 	return b.snippet(c, func(t tree) {
-		if xs, ok := t["xAxis"].([]any); ok && len(xs) > 0 {
-			xs[0].(tree)["boundaryGap"] = isBar
-		}
 		for i, v := range seriesList(t) {
 			s := v.(tree)
 			if ml, ok := s["markLine"].(tree); ok {
@@ -270,6 +281,13 @@ func (b *build) cartesian() (template.HTML, error) {
 						tree{"offset": 1, "color": rgba(colors[i], 0.02)},
 					},
 				}}
+			case isBar && ss[i].axis == 1:
+				s["type"] = "line"
+				s["symbol"], s["symbolSize"], s["smooth"] = "circle", 5, false
+				s["lineStyle"] = tree{"width": 2.5}
+				s["z"] = 3
+				delete(s, "stack")
+				delete(s, "barMaxWidth")
 			case kind == catalog.ChartBar:
 				s["itemStyle"] = tree{"borderRadius": []any{3, 3, 0, 0}}
 			case stacked:
@@ -292,6 +310,14 @@ func axisColor(ss []series, colors []string, axis int) string {
 		return color
 	}
 	return ""
+}
+
+func seriesUnits(ss []series) []string {
+	units := make([]string, len(ss))
+	for i, s := range ss {
+		units[i] = s.unit
+	}
+	return units
 }
 
 func seriesList(t tree) []any {
@@ -397,6 +423,10 @@ func (b *build) scatter() (template.HTML, error) {
 	if xNumeric {
 		xFmt = jsFormatter(xUnit, false)
 	}
+	b.units(yUnit, []string{yUnit}, seriesUnits(ss))
+	if xNumeric {
+		b.xAxisUnits = []string{xUnit}
+	}
 	sc := charts.NewScatter()
 	sc.SetGlobalOptions(append(b.globals(legend, colors),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
@@ -459,7 +489,7 @@ func (b *build) heatmap() (template.HTML, error) {
 
 	type cell struct{ x, y int }
 	cells := map[cell]int{} // → index in data: a repeated cell keeps the later row
-	var data []opts.HeatMapData
+	var data []heatCell
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for r, row := range f.Rows {
 		v, ok := number(row[vi]).(float64)
@@ -468,9 +498,10 @@ func (b *build) heatmap() (template.HTML, error) {
 		}
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
 		c := cell{rowX[r], rowY[r]}
-		d := opts.HeatMapData{
+		d := heatCell{
 			Name:  fmt.Sprintf("%s %s · %s %s", p.Y[0], ycats[c.y], p.X, xcats[c.x]),
 			Value: []any{c.x, c.y, v},
+			Label: map[string]string{"formatter": cellLabel(v, unit)},
 		}
 		if k, seen := cells[c]; seen {
 			data[k] = d
@@ -510,8 +541,9 @@ func (b *build) heatmap() (template.HTML, error) {
 		}),
 	)...)
 	showLabels := len(xcats)*len(ycats) <= 400
-	cellFmt := jsFormatter(unit, true)
-	hm.AddSeries(p.Value, data, charts.WithSeriesOpts(func(x *charts.SingleSeries) {
+	b.units(unit, nil, []string{unit})
+	hm.AddSeries(p.Value, nil, charts.WithSeriesOpts(func(x *charts.SingleSeries) {
+		x.Data = data
 		x.SeriesTooltip = &opts.SeriesTooltip{Formatter: funcStr(b.fn(
 			`function(p){var e=echarts.format.encodeHTML,f=` + jsFormatter(unit, false) +
 				`;return p.marker+e(String(p.name))+": <b>"+e(String(f(p.value[2])))+"</b>";}`))}
@@ -522,17 +554,30 @@ func (b *build) heatmap() (template.HTML, error) {
 			"orient": "horizontal", "left": "center", "bottom": 0, "itemWidth": 12, "itemHeight": 180,
 			"inRange":   tree{"color": []any{"#f3f7fd", "#b9d0f5", "#6d9ded", "#3b74d9"}},
 			"textStyle": tree{"color": colorMuted, "fontSize": 11},
-			"text":      []any{legendValue(hi, unit), legendValue(lo, unit)},
+			"text":      []any{cellLabel(hi, unit), cellLabel(lo, unit)},
 			"formatter": b.formatter(unit, true),
 		}}
 		s := seriesList(t)[0].(tree)
 		s["itemStyle"] = tree{"borderColor": "#ffffff", "borderWidth": 1}
-		s["label"] = tree{
-			"show": showLabels, "fontSize": 10, "color": colorInk,
-			"formatter": b.fn(`function(p){var f=` + cellFmt + `;return f(p.value[2]);}`),
-		}
+		s["label"] = tree{"show": showLabels, "fontSize": 10, "color": colorInk}
 		s["emphasis"] = tree{"itemStyle": tree{"borderColor": colorInk, "borderWidth": 1}}
 	})
+}
+
+// heatCell is one heatmap data item. Its label is written here, so cells
+// read "37%" whether or not a formatter function can be sent along.
+type heatCell struct {
+	Name  string            `json:"name"`
+	Value []any             `json:"value"`
+	Label map[string]string `json:"label"`
+}
+
+// cellLabel is a heatmap cell's text: percent without decimals.
+func cellLabel(v float64, unit string) string {
+	if unit == unitPercent {
+		return FormatValue(v, unit, "0%")
+	}
+	return FormatValue(v, unit, "")
 }
 
 // slice is one named value of a pie or funnel.
@@ -582,11 +627,11 @@ func (b *build) slices() (template.HTML, error) {
 	if err != nil {
 		return "", err
 	}
-	names := make([]string, len(sl))
-	for i, s := range sl {
-		names[i] = s.name
-	}
 	if b.p.Chart == catalog.ChartPie {
+		names := make([]string, len(sl))
+		for i, s := range sl {
+			names[i] = s.name
+		}
 		colors := seriesColors(names)
 		legend := len(sl) > 1
 		l := b.layout(legend)
@@ -598,6 +643,7 @@ func (b *build) slices() (template.HTML, error) {
 		for i, s := range sl {
 			data[i] = opts.PieData{Name: s.name, Value: s.value}
 		}
+		b.units(unit, nil, []string{unit})
 		pie := charts.NewPie()
 		pie.SetGlobalOptions(gl...)
 		pie.AddSeries(b.p.Y[0], data, charts.WithPieChartOpts(opts.PieChart{
@@ -606,8 +652,8 @@ func (b *build) slices() (template.HTML, error) {
 		}))
 		return b.snippet(pie, func(t tree) {
 			s := seriesList(t)[0].(tree)
-			s["label"] = tree{"color": colorInk, "fontSize": 11, "overflow": "none",
-				"formatter": b.fn(`function(p){return p.name+"  "+Math.round(p.percent)+"%";}`)}
+			s["label"] = tree{"color": colorInk, "fontSize": 11, "overflow": "none", "formatter": "{b}  {d}%"}
+			s["percentPrecision"] = 0
 			s["labelLine"] = tree{"length": 8, "length2": 8}
 			s["itemStyle"] = tree{"borderColor": "#ffffff", "borderWidth": 2, "borderRadius": 4}
 		})
@@ -620,18 +666,21 @@ func (b *build) slices() (template.HTML, error) {
 	for i := range sl {
 		shades[i] = mix(base, "#ffffff", 0.65*float64(i)/math.Max(1, float64(len(sl)-1)))
 	}
-	data := make([]opts.FunnelData, len(sl))
+	// Each step's label is written here ("first order  10,000"), so it is
+	// formatted whether or not a formatter function can be sent along.
+	data := make([]any, len(sl))
 	for i, s := range sl {
-		data[i] = opts.FunnelData{Name: s.name, Value: s.value}
+		data[i] = tree{"name": s.name, "value": s.value,
+			"label": tree{"formatter": s.name + "  " + FormatValue(s.value, unit, "")}}
 	}
 	top := b.layout(false).gridTop
+	b.units(unit, nil, []string{unit})
 	fu := charts.NewFunnel()
 	fu.SetGlobalOptions(append(b.globals(false, shades),
 		charts.WithTooltipOpts(opts.Tooltip{
 			Show: opts.Bool(true), Trigger: "item", ValueFormatter: funcStr(b.formatter(unit, false)),
 		}))...)
-	fu.AddSeries(b.p.Y[0], data)
-	labelFmt := jsFormatter(unit, false)
+	fu.AddSeries(b.p.Y[0], nil, charts.WithSeriesOpts(func(x *charts.SingleSeries) { x.Data = data }))
 	return b.snippet(fu, func(t tree) {
 		s := seriesList(t)[0].(tree)
 		s["sort"] = "descending"
@@ -639,10 +688,7 @@ func (b *build) slices() (template.HTML, error) {
 		s["left"], s["width"] = "2%", "58%"
 		s["top"], s["bottom"] = top, 8
 		s["minSize"] = "8%"
-		s["label"] = tree{
-			"show": true, "position": "right", "color": colorInk, "fontSize": 12,
-			"formatter": b.fn(`function(p){var f=` + labelFmt + `;return p.name+"  "+f(p.value);}`),
-		}
+		s["label"] = tree{"show": true, "position": "right", "color": colorInk, "fontSize": 12}
 		s["labelLine"] = tree{"length": 12, "lineStyle": tree{"color": colorLine}}
 		s["itemStyle"] = tree{"borderColor": "#ffffff", "borderWidth": 1}
 	})
@@ -713,6 +759,11 @@ func (b *build) gauge() (template.HTML, error) {
 	if len(targets) > 0 {
 		g.AddSeries("markers", targets)
 	}
+	gaugeUnits := []string{unit}
+	if len(targets) > 0 {
+		gaugeUnits = append(gaugeUnits, unit)
+	}
+	b.units(unit, nil, gaugeUnits)
 	l := b.layout(false)
 	center := []any{"50%", strconv.Itoa(58+l.gridTop/8) + "%"}
 	return b.snippet(g, func(t tree) {
@@ -747,12 +798,4 @@ func (b *build) gauge() (template.HTML, error) {
 		s["detail"] = tree{"valueAnimation": b.o.Animation, "offsetCenter": []any{0, "4%"},
 			"fontSize": 26, "fontWeight": 600, "color": colorInk, "formatter": b.formatter(unit, false)}
 	})
-}
-
-// legendValue writes a visualMap end label: percent without decimals.
-func legendValue(v float64, unit string) string {
-	if unit == unitPercent {
-		return FormatValue(v, unit, "0%")
-	}
-	return FormatValue(v, unit, "")
 }

@@ -1,8 +1,12 @@
 // Package chart draws panels: it turns a query's frame and a panel's
 // definition into a go-echarts chart and renders it as an HTML snippet for
-// our own pages (a <div> and the <script> that draws it with the page's
-// ECharts), and it renders HTML tables, inline SVG sparklines for KPI
+// our own pages, and it renders HTML tables, inline SVG sparklines for KPI
 // tiles, and the number formats pages and reports share.
+//
+// A snippet is a <div class="chart"> and its <script>: by default a JSON
+// block of ECharts options that the page's own script draws (no inline
+// code, so pages keep a strict Content-Security-Policy), or, with
+// Options.Script, an inline script that draws the chart itself.
 //
 // go-echarts builds the options; the snippet is written here, not by
 // go-echarts' templates, because those put the options into the page
@@ -51,7 +55,14 @@ type Options struct {
 	// Title draws the panel title inside the chart, for a chart shown on
 	// its own. Pages that print the title above the chart leave it off.
 	Title bool
-	// Nonce, when set, goes on the <script> tag so the snippet runs under a
+	// Script makes the snippet draw itself: an inline <script> that waits
+	// for ECharts, draws with this package's JavaScript formatters and
+	// resizes the chart with its container. Use it on pages without
+	// opsboard's page script. Without Script the snippet carries data only
+	// (see Render) and no inline code, for pages under a strict
+	// Content-Security-Policy.
+	Script bool
+	// Nonce goes on the inline <script> of a Script snippet, for a
 	// Content-Security-Policy with script-src 'nonce-…'.
 	Nonce string
 }
@@ -70,10 +81,23 @@ const (
 )
 
 // Render draws the panel's chart from f. It returns an html/template-safe
-// snippet: the chart's <div> (width 100%, fixed height) and the <script>
-// that draws it into the div once ECharts is loaded and keeps it sized to
-// its container. Chart "table" renders Table instead. Errors name the
-// panel and the missing column:
+// snippet: the chart's <div class="chart"> (width 100%, fixed height) and
+// its <script>. By default that script is a data block the page's own
+// script draws (internal/page's app.js), so no inline code runs:
+//
+//	<div id="ID" class="chart" data-option="ID_option" data-renderer="svg"
+//	     data-unit="percent" data-units='{"axes":[…],"series":[…]}' …></div>
+//	<script type="application/json" id="ID_option">{…ECharts options…}</script>
+//
+// data-unit is the chart's main unit and data-units the unit of each y
+// axis and series (and "xAxes" for a scatter's value x axis), for the page
+// script's number formatters: JSON cannot carry functions. With
+// Options.Script the <script> draws the chart itself, formatters included.
+// Either way every string in the options is JSON-escaped, so no label can
+// end the script (\u003c/script\u003e).
+//
+// Chart "table" renders Table instead. Errors name the panel and the
+// missing column:
 //
 //	panel "CSAT vs on-time": column "csat" not in result (has: day, orders)
 func Render(p catalog.Panel, f *frame.Frame, o Options) (template.HTML, error) {
@@ -126,7 +150,19 @@ type build struct {
 	id    string
 	nonce string
 	fns   map[string]string // placeholder → function source
-	tree  tree              // the options as written, for tests
+	tree  tree              // the options, functions as placeholders
+
+	// Units for the page script's formatters: the chart's main unit, then
+	// the unit of each y axis and of each series.
+	unit        string
+	axisUnits   []string
+	seriesUnits []string
+	xAxisUnits  []string // value x axes (scatter) only
+}
+
+// units records the units a data-only snippet hands to the page script.
+func (b *build) units(main string, axes, series []string) {
+	b.unit, b.axisUnits, b.seriesUnits = main, axes, series
 }
 
 func newBuild(p catalog.Panel, f *frame.Frame, o Options) (*build, error) {
@@ -197,7 +233,7 @@ func (b *build) formatter(unit string, axis bool) string {
 // layout is the vertical space above the plot: the optional title, then
 // the legend on its own line, so the two never overlap.
 type layout struct {
-	titleTop, legendTop, gridTop int
+	legendTop, gridTop int
 }
 
 func (b *build) layout(legend bool) layout {
@@ -224,7 +260,7 @@ func (b *build) globals(legend bool, colors []string) []charts.GlobalOpts {
 		charts.WithAnimation(b.o.Animation),
 		charts.WithColorsOpts(colors),
 		charts.WithTitleOpts(opts.Title{
-			Show: opts.Bool(b.o.Title), Title: b.titleText(), Left: "0", Top: strconv.Itoa(l.titleTop),
+			Show: opts.Bool(b.o.Title), Title: b.titleText(), Left: "0", Top: "0",
 			TitleStyle: &opts.TextStyle{Color: colorInk, FontSize: 14, FontWeight: "600"},
 		}),
 		charts.WithLegendOpts(opts.Legend{
@@ -276,11 +312,52 @@ func (b *build) snippet(c option, patch func(t tree)) (template.HTML, error) {
 		patch(t)
 	}
 	b.tree = t
-	js, err := b.optionJS(t)
-	if err != nil {
+	if b.o.Script {
+		js, err := b.optionJS(t)
+		if err != nil {
+			return "", err
+		}
+		return b.scriptHTML(js), nil
+	}
+	return b.dataHTML(withoutFunctions(t, b.fns))
+}
+
+// withoutFunctions copies an option tree leaving out every setting whose
+// value is a function placeholder: JSON cannot carry the function, and
+// ECharts would print the placeholder as text. The page script sets its
+// own formatters there.
+func withoutFunctions(v any, fns map[string]string) any {
+	switch x := v.(type) {
+	case tree:
+		out := make(tree, len(x))
+		for k, e := range x {
+			if s, ok := e.(string); ok {
+				if _, isFn := fns[s]; isFn {
+					continue
+				}
+			}
+			out[k] = withoutFunctions(e, fns)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = withoutFunctions(e, fns)
+		}
+		return out
+	}
+	return v
+}
+
+// encodeJSON encodes v with encoding/json's HTML escaping: <, > and &
+// become \u003c, \u003e and \u0026, so no "</script" or "<!--" can appear,
+// and U+2028/U+2029 are escaped too.
+func encodeJSON(v any) (string, error) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
 		return "", err
 	}
-	return b.html(js), nil
+	return strings.TrimSpace(buf.String()), nil
 }
 
 // optionJS encodes the option tree as a JavaScript expression that is safe
@@ -288,12 +365,10 @@ func (b *build) snippet(c option, patch func(t tree)) (template.HTML, error) {
 // "</script>" or "<!--" can appear) and U+2028/U+2029. Then each
 // placeholder string is replaced by its function.
 func (b *build) optionJS(t tree) (string, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf) // escapes HTML by default
-	if err := enc.Encode(t); err != nil {
+	js, err := encodeJSON(t)
+	if err != nil {
 		return "", fmt.Errorf("panel %q: encoding chart options: %w", panelName(b.p), err)
 	}
-	js := strings.TrimSpace(buf.String())
 	for key, src := range b.fns {
 		if !safeScript(src) {
 			return "", fmt.Errorf("chart: formatter function is not safe inside <script>: %s", src)
@@ -310,10 +385,11 @@ func safeScript(src string) bool {
 	return !strings.Contains(l, "</script") && !strings.Contains(l, "<script") && !strings.Contains(l, "<!--")
 }
 
-// bootstrap draws the chart once ECharts is there (the page may load it
-// with defer), only once, and resizes it with its container. The chart
-// instance is kept in window.opsboardCharts[id] for whoever captures it
-// (PNG export, tests); data-drawn="true" marks the div when it is drawn.
+// bootstrap (Script snippets) draws the chart once ECharts is there (the
+// page may load it with defer), only once, and resizes it with its
+// container. The chart instance is kept in window.opsboardCharts[id] for
+// whoever captures it (PNG export, tests); data-drawn="true" marks the div
+// when it is drawn, as the page script does.
 const bootstrap = `(function(){"use strict";var id=%s,option=%s;` +
 	`function draw(){var el=document.getElementById(id);` +
 	`if(!el||el.getAttribute("data-drawn")||typeof echarts==="undefined")return;` +
@@ -326,13 +402,47 @@ const bootstrap = `(function(){"use strict";var id=%s,option=%s;` +
 	`if(typeof echarts!=="undefined"){draw();}else{document.addEventListener("DOMContentLoaded",draw);window.addEventListener("load",draw);}` +
 	`})();`
 
-// html writes the <div> and <script>. The id is [A-Za-z0-9_] only; the
-// title goes through HTML escaping; the nonce is dropped unless it is
-// plain base64.
-func (b *build) html(optionJS string) template.HTML {
+// div writes the chart's <div>; attrs are extra, already escaped,
+// attributes. The id is [A-Za-z0-9_] only and the title is HTML-escaped.
+func (b *build) div(attrs string) string {
+	return fmt.Sprintf(`<div id="%s" class="chart"%s data-chart="%s" role="img" aria-label="%s" style="width:100%%;height:%dpx"></div>`,
+		b.id, attrs, template.HTMLEscapeString(b.p.Chart), template.HTMLEscapeString(b.p.Title), b.o.Height)
+}
+
+// dataHTML writes a data-only snippet: the <div> naming a JSON block, and
+// the block, for the page script to draw.
+func (b *build) dataHTML(t any) (template.HTML, error) {
+	option, err := encodeJSON(t)
+	if err != nil {
+		return "", fmt.Errorf("panel %q: encoding chart options: %w", panelName(b.p), err)
+	}
+	u := map[string][]string{"axes": nonNil(b.axisUnits), "series": nonNil(b.seriesUnits)}
+	if len(b.xAxisUnits) > 0 {
+		u["xAxes"] = b.xAxisUnits
+	}
+	units, err := encodeJSON(u)
+	if err != nil {
+		return "", fmt.Errorf("panel %q: encoding chart units: %w", panelName(b.p), err)
+	}
+	blockID := b.id + "_option"
+	attrs := fmt.Sprintf(` data-option="%s" data-renderer="%s" data-unit="%s" data-units="%s"`,
+		blockID, b.o.Renderer, template.HTMLEscapeString(b.unit), template.HTMLEscapeString(units))
+	return template.HTML(b.div(attrs) + "\n" +
+		`<script type="application/json" id="` + blockID + `">` + option + "</script>\n"), nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// scriptHTML writes a self-drawing snippet: the <div> and the <script>
+// that draws into it. The nonce is dropped unless it is plain base64.
+func (b *build) scriptHTML(optionJS string) template.HTML {
 	var s strings.Builder
-	fmt.Fprintf(&s, `<div id="%s" class="chart" data-chart="%s" role="img" aria-label="%s" style="width:100%%;height:%dpx"></div>`,
-		b.id, template.HTMLEscapeString(b.p.Chart), template.HTMLEscapeString(b.p.Title), b.o.Height)
+	s.WriteString(b.div(""))
 	s.WriteString("\n<script")
 	if b.o.Nonce != "" && plainNonce(b.o.Nonce) {
 		fmt.Fprintf(&s, ` nonce="%s"`, b.o.Nonce)

@@ -210,7 +210,7 @@ func pivot(p catalog.Panel, f *frame.Frame, unit string) ([]string, []series) {
 	var out []series
 	if p.Series == "" {
 		for _, c := range cols {
-			s := newSeries(c, c)
+			s := newSeries(Humanize(c), c)
 			ci := f.Index(c)
 			for r, row := range f.Rows {
 				s.values[rowCat[r]] = number(row[ci])
@@ -228,7 +228,7 @@ func pivot(p catalog.Panel, f *frame.Frame, unit string) ([]string, []series) {
 		for _, c := range cols {
 			name := key
 			if len(cols) > 1 {
-				name = key + " · " + c
+				name = key + " · " + Humanize(c)
 			}
 			k, ok := index[name]
 			if !ok {
@@ -339,4 +339,24 @@ func clean(v float64) float64 {
 		return v
 	}
 	return x
+}
+
+// acronyms are words Humanize writes in capitals.
+var acronyms = map[string]string{"csat": "CSAT", "nps": "NPS", "wismo": "WISMO", "id": "ID", "sla": "SLA", "aov": "AOV"}
+
+// Humanize turns a column name into a series label: "on_time_rate" →
+// "On time rate", "support_csat" → "Support CSAT".
+func Humanize(column string) string {
+	words := strings.Fields(strings.ReplaceAll(column, "_", " "))
+	for i, w := range words {
+		if a, ok := acronyms[strings.ToLower(w)]; ok {
+			words[i] = a
+		} else if i == 0 {
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	if len(words) == 0 {
+		return column
+	}
+	return strings.Join(words, " ")
 }

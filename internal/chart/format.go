@@ -182,6 +182,16 @@ func columnUnit(f *frame.Frame, col int, unit string) string {
 	if unit != unitRatio && seen && fractions && namesRate(c.Name) {
 		return unitPercent
 	}
+	// A satisfaction score beside hours or counts is a score, not hours.
+	if n := strings.ToLower(c.Name); strings.Contains(n, "csat") || strings.Contains(n, "nps") || strings.Contains(n, "score") {
+		return unitScore
+	}
+	// Durations beside scores: a column named for hours or days is one.
+	if n := strings.ToLower(c.Name); strings.HasSuffix(n, "_hours") {
+		return unitHours
+	} else if strings.HasSuffix(n, "_days") {
+		return unitDays
+	}
 	if unit == unitPercent && !fractions {
 		return ""
 	}

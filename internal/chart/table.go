@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"math"
 	"strings"
 	"time"
 
@@ -52,10 +53,11 @@ func Table(f *frame.Frame, columns []string, unit string) (template.HTML, error)
 	}
 
 	type col struct {
-		index int
-		typ   frame.Type
-		unit  string
-		plain bool
+		index    int
+		typ      frame.Type
+		unit     string
+		plain    bool
+		decimals int // for plain numbers: the same decimals down the column
 	}
 	cols := make([]col, len(columns))
 	head := make([]tableCell, len(columns))
@@ -65,6 +67,9 @@ func Table(f *frame.Frame, columns []string, unit string) (template.HTML, error)
 		if c.typ.Numeric() {
 			c.unit = columnUnit(f, ci, unit)
 			c.plain = c.typ == frame.Integer && plainNumber(name)
+			if c.unit == "" {
+				c.decimals = columnDecimals(f, ci, 2)
+			}
 		}
 		cols[i] = c
 		head[i] = tableCell{Text: name, Num: c.typ.Numeric()}
@@ -78,7 +83,7 @@ func Table(f *frame.Frame, columns []string, unit string) (template.HTML, error)
 			if c.index < len(row) {
 				v = row[c.index]
 			}
-			cells[i] = tableCell{Text: cellText(v, c.typ, c.unit, c.plain), Num: c.typ.Numeric()}
+			cells[i] = tableCell{Text: cellText(v, c.typ, c.unit, c.plain, c.decimals), Num: c.typ.Numeric()}
 		}
 		rows[r] = cells
 	}
@@ -96,7 +101,7 @@ func Table(f *frame.Frame, columns []string, unit string) (template.HTML, error)
 }
 
 // cellText formats one table cell.
-func cellText(v any, typ frame.Type, unit string, plain bool) string {
+func cellText(v any, typ frame.Type, unit string, plain bool, decimals int) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -110,7 +115,33 @@ func cellText(v any, typ frame.Type, unit string, plain bool) string {
 			return frame.Format(v, typ)
 		}
 		n, _ := frame.Float(v)
+		if unit == "" && finite(n) {
+			return formatFixed(n, decimals, true)
+		}
 		return FormatValue(n, unit, "")
 	}
 	return frame.Format(v, typ)
+}
+
+// columnDecimals is how many decimals (at most limit) a column's numbers
+// need, so a column reads 4.10, 4.14 rather than 4.1, 4.14.
+func columnDecimals(f *frame.Frame, col, limit int) int {
+	d := 0
+	for _, row := range f.Rows {
+		if col >= len(row) {
+			continue
+		}
+		v, ok := frame.Float(row[col])
+		if !ok || !finite(v) {
+			continue
+		}
+		for d < limit {
+			scaled := v * math.Pow(10, float64(d))
+			if math.Abs(scaled-math.Round(scaled)) < 1e-6*math.Max(1, math.Abs(scaled)) {
+				break
+			}
+			d++
+		}
+	}
+	return d
 }

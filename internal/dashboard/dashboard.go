@@ -34,6 +34,10 @@ type Request struct {
 	Today time.Time
 	// Location overrides the business time zone.
 	Location *time.Location
+	// PanelRange, when set, is the range the panels show instead of the
+	// view's range: a daily report's tiles cover yesterday while its charts
+	// show the weeks around it.
+	PanelRange string
 }
 
 // View is a dashboard computed for one request.
@@ -43,6 +47,7 @@ type View struct {
 	Range        query.Range
 	Compare      string
 	CompareRange query.Range
+	PanelRange   query.Range // what the panels show; usually Range
 	HasCompare   bool
 	Filters      []FilterView
 	Params       map[string]string // every filter's effective value
@@ -158,6 +163,12 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		Dashboard: d, RangeSpec: spec, Range: rng, Compare: mode, CompareRange: cmp, HasCompare: hasCmp,
 		Params: map[string]string{}, Location: loc,
 	}
+	v.PanelRange = rng
+	if req.PanelRange != "" {
+		if v.PanelRange, err = query.ParseRange(req.PanelRange, today); err != nil {
+			return nil, err
+		}
+	}
 	if err := b.filters(ctx, v, req); err != nil {
 		return nil, err
 	}
@@ -222,7 +233,7 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		pv := &v.Panels[i]
 		pv.Panel, pv.Query = p, b.Catalog.Queries[p.Query]
 		g.Go(func() error {
-			pv.Frame, pv.Err = run(p.Query, rng)
+			pv.Frame, pv.Err = run(p.Query, v.PanelRange)
 			if pv.Err == nil {
 				pv.Err = checkColumns(p, pv.Frame)
 			}
@@ -303,8 +314,12 @@ func kpiValue(f *frame.Frame) (float64, bool, error) {
 }
 
 // sparkSlices splits the range into at most sparkPoints equal slices of
-// whole days, oldest first.
+// whole days, oldest first. A range shorter than sparkPoints days is
+// widened to end at the same day, so "yesterday" still has a trend.
 func sparkSlices(r query.Range) []query.Range {
+	if r.Days() < sparkPoints {
+		r.From = r.To.AddDate(0, 0, -sparkPoints)
+	}
 	days := r.Days()
 	n := min(days, sparkPoints)
 	if n <= 1 {

@@ -46,7 +46,7 @@ func (db *DB) Query(ctx context.Context, query string, args []any, opts RunOptio
 	err := db.InTx(ctx, &sql.TxOptions{ReadOnly: true}, func(tx *sqlx.Tx) error {
 		ms := strconv.FormatInt(opts.Timeout.Milliseconds(), 10)
 		if _, err := tx.ExecContext(ctx,
-			`SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', $2, true)`,
+			`SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', $2, true), set_config('jit', 'off', true)`,
 			ms, opts.TimeZone); err != nil {
 			return err
 		}

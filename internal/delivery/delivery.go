@@ -216,7 +216,8 @@ func (s *Service) deliver(ctx context.Context, run *database.Run) error {
 		if d.Status != "pending" {
 			continue
 		}
-		if d.NextAttemptAt.After(now) {
+		// A first attempt is always due; retries wait for their time.
+		if d.Attempts > 0 && d.NextAttemptAt.After(now) {
 			pending++
 			continue
 		}

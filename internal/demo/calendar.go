@@ -85,11 +85,6 @@ func (c *calendar) nextShipDay(i int) int {
 	return i
 }
 
-// date returns day i as a date (midnight, business time zone).
-func (c *calendar) date(i int) time.Time {
-	return time.Unix(c.start[i], 0).In(c.loc)
-}
-
 // weekdayDemand is how much a direct-to-consumer shop sells per weekday,
 // relative to the average: Sunday evening and Monday browse-and-buy peak,
 // Friday and Saturday dip.

@@ -125,6 +125,7 @@ func newSim(o Options, want table, emit func(values ...any) error) *sim {
 		emit:  emit,
 	}
 	s.cutoff = s.cal.start[days]
+	s.customers = make([]customer, 0, int(o.Scale*newCustomersPerDay*float64(days)))
 	s.due = make([][]int32, days)
 	s.tickets = make([][]pendingTicket, days)
 	s.surveys = make([][]int32, days)
@@ -690,7 +691,7 @@ func (s *sim) closeDay(d int) {
 
 	for _, ci := range s.surveys[d] {
 		c := &s.customers[ci]
-		score := clampRound(8.0+2.4*float64(c.mood)+1.5*r.NormFloat64(), 0, 10)
+		score := clampRound(7.9+3.0*float64(c.mood)+1.5*r.NormFloat64(), 0, 10)
 		at := s.cal.at(d, int64(8*3600+r.IntN(14*3600)))
 		if d >= s.first && s.wants(tabNPS) {
 			s.nextNPS++

@@ -77,9 +77,19 @@ func (s *Sender) Send(ctx context.Context, msg *Message, rcpt []string) error {
 	if err != nil {
 		return s.permanent("build", err)
 	}
-	from, err := mail.ParseAddress(m.From)
-	if err != nil { // Build has parsed it already; kept for safety
-		return s.permanent("mail from", apperr.Invalid("mail: From %q: %v", m.From, err))
+	return s.SendRaw(ctx, m.From, rcpt, raw)
+}
+
+// SendRaw delivers an already built message (as Build returns it) to
+// exactly rcpt. The archive keeps the built message, so a retry or a
+// resumed run sends the very same bytes.
+func (s *Sender) SendRaw(ctx context.Context, fromAddr string, rcpt []string, raw []byte) error {
+	if fromAddr == "" {
+		fromAddr = s.from
+	}
+	from, err := mail.ParseAddress(fromAddr)
+	if err != nil {
+		return s.permanent("mail from", apperr.Invalid("mail: From %q: %v", fromAddr, err))
 	}
 	if len(rcpt) == 0 {
 		return s.permanent("rcpt to", apperr.Invalid("mail: no recipients given"))
@@ -173,8 +183,15 @@ func (s *Sender) deliver(ctx context.Context, from string, to []string, raw []by
 	if err != nil {
 		return s.fail(ctx, "data", err)
 	}
-	if _, err := w.Write(raw); err != nil {
-		return s.fail(ctx, "data", err)
+	// Write in chunks, each with a fresh deadline: the timeout bounds a
+	// stalled server, not the time a large PDF takes on a slow link.
+	for rest := raw; len(rest) > 0; {
+		n := min(len(rest), 64<<10)
+		step()
+		if _, err := w.Write(rest[:n]); err != nil {
+			return s.fail(ctx, "data", err)
+		}
+		rest = rest[n:]
 	}
 	step()
 	if err := w.Close(); err != nil { // the server's verdict on the message
@@ -263,6 +280,7 @@ type Error struct {
 	msg string
 }
 
+// Error says which step failed, against which server, and why.
 func (e *Error) Error() string {
 	if e.msg != "" {
 		return e.msg

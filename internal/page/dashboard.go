@@ -52,14 +52,14 @@ type TileBlock struct {
 
 // PanelBlock is one panel, drawn.
 type PanelBlock struct {
-	ID, Title, Note   string
-	Width             int
-	Body              template.HTML
-	Empty             bool
-	Table             bool
-	Err               string
-	CSV, JSON         string
-	Glossary          string
+	ID, Title, Note string
+	Width           int
+	Body            template.HTML
+	Empty           bool
+	Table           bool
+	Err             string
+	CSV, JSON       string
+	Glossary        string
 }
 
 // DashboardOptions say where the page lives and how it draws.

@@ -9,6 +9,7 @@ type ReportData struct {
 	Title, Description string
 	Dashboard          string
 	Period             string
+	ChartPeriod        string // set when the charts cover more than the period
 	Comparison         string
 	TimeZone           string
 	Generated          string
@@ -26,6 +27,9 @@ func Report(v *dashboard.View, title, description string) ReportData {
 	d := ReportData{
 		Title: title, Description: description, Dashboard: v.Dashboard.Title,
 		Period: PeriodText(v.Range), TimeZone: v.Location.String(), Comparison: "no comparison",
+	}
+	if v.PanelRange != v.Range {
+		d.ChartPeriod = PeriodText(v.PanelRange)
 	}
 	if v.HasCompare {
 		d.Comparison = compareLabels[v.Compare] + " (" + PeriodText(v.CompareRange) + ")"

@@ -132,9 +132,13 @@ func (p *Producer) Render(ctx context.Context, name string, date time.Time) (*Ou
 		return nil, err
 	}
 	b := &dashboard.Builder{Catalog: c, Runner: p.runner}
-	v, err := b.Build(ctx, d, dashboard.Request{
-		Range: r.Period, Today: date.AddDate(0, 0, 1), Params: r.Params, Location: loc,
-	})
+	req := dashboard.Request{Range: r.Period, Today: date.AddDate(0, 0, 1), Params: r.Params, Location: loc}
+	if period, err := query.ParseRange(r.Period, req.Today); err == nil && period.Days() < normDays {
+		// Charts of one day or one week say little: they show the 28 days
+		// to the report's date, so the period is seen against its norm.
+		req.PanelRange = "last_28_days"
+	}
+	v, err := b.Build(ctx, d, req)
 	if err != nil {
 		return nil, err
 	}

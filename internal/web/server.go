@@ -91,6 +91,7 @@ func (s *Server) Handler() http.Handler {
 	s.registerOpsRoutes(r)
 	s.registerDashboardRoutes(r)
 	s.registerGlossaryRoutes(r)
+	s.registerReportRoutes(r)
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return notFound("There is no page at %s.", r.URL.Path)
 	})

@@ -337,4 +337,3 @@ func TestHealthMetricsAndAssets(t *testing.T) {
 		t.Errorf("/kpis = %d, CSP %q", code, h.Get("Content-Security-Policy"))
 	}
 }
-

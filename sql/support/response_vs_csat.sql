@@ -1,5 +1,5 @@
 -- title: Support response time and support CSAT per day
--- description: For the tickets opened each day - how many there were, the median hours until the first answer and until the ticket was resolved (nights and weekends included), and the average CSAT (1 to 5) customers gave those tickets afterwards. Slow first answers go with lower support CSAT. Recent days fill in as tickets get answered.
+-- description: For the tickets opened each day - how many there were, the median hours until the first answer and until the ticket was resolved (nights and weekends included; a ticket still waiting counts with the time it has waited so far), and the average CSAT (1 to 5) customers gave those tickets afterwards. Slow first answers go with lower support CSAT. Recent days fill in as tickets get answered.
 -- unit: hours
 -- better: lower
 -- params: channel text = 'all', region text = 'all'
@@ -17,9 +17,9 @@ FROM days d
 CROSS JOIN LATERAL (
     SELECT count(*) AS tickets,
            percentile_cont(0.5) WITHIN GROUP (
-               ORDER BY extract(epoch FROM t.first_response_at - t.opened_at) / 3600) AS median_first_response_hours,
+               ORDER BY extract(epoch FROM coalesce(t.first_response_at, least(now(), :to::date)) - t.opened_at) / 3600) AS median_first_response_hours,
            percentile_cont(0.5) WITHIN GROUP (
-               ORDER BY extract(epoch FROM t.resolved_at - t.opened_at) / 3600) AS median_resolution_hours
+               ORDER BY extract(epoch FROM coalesce(t.resolved_at, least(now(), :to::date)) - t.opened_at) / 3600) AS median_resolution_hours
     FROM support_tickets t
     LEFT JOIN customers c ON c.customer_id = t.customer_id
     LEFT JOIN orders o ON o.order_id = t.order_id

@@ -121,6 +121,10 @@ func Start(tb testing.TB, opts Options) *Server {
 	}()
 	tb.Cleanup(func() {
 		_ = srv.Close()
+		// go-smtp's Close misses a listener that Serve has not registered
+		// yet (a server closed right after Start); closing it ourselves
+		// always ends Serve.
+		_ = ln.Close()
 		<-done
 	})
 	return s

@@ -1,0 +1,160 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/opsboard/opsboard/internal/apperr"
+	"github.com/opsboard/opsboard/internal/database"
+	"github.com/opsboard/opsboard/internal/query"
+)
+
+func (s *Server) registerReportRoutes(r *mux.Router) {
+	r.Handle("/reports", s.handle(s.reportsPage)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/reports/{name}", s.handle(s.reportsPage)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/reports/{name}/{date:[0-9]{4}-[0-9]{2}-[0-9]{2}}.pdf", s.handle(s.archivedPDF)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/reports/{name}/{date:[0-9]{4}-[0-9]{2}-[0-9]{2}}", s.handle(s.archivedPage)).Methods(http.MethodGet, http.MethodHead)
+}
+
+// runRow is one archived run as the list shows it.
+type runRow struct {
+	Date, Report, Status, Tone, Trigger, Delivered, Finished string
+	Errors, ErrorsShort                                      string
+	Link, PDF                                                string
+}
+
+var statusTones = map[string]string{
+	database.RunSent: "good", database.RunPartial: "warn", database.RunFailed: "bad",
+	database.RunRunning: "", database.RunRendered: "warn",
+}
+
+func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
+	if s.db == nil {
+		return apperr.Unavailable("the archive needs opsboard's database")
+	}
+	name := mux.Vars(r)["name"]
+	c := s.Catalog()
+	type definition struct{ Name, Title, Dashboard, Schedule, Recipients string }
+	data := struct {
+		Heading, Lede string
+		Definitions   []definition
+		Runs          []runRow
+	}{Heading: "Reports", Lede: "Every run is archived: the page as it was sent, its PDF, and who received it."}
+	for _, n := range c.ReportNames() {
+		if name != "" && n != name {
+			continue
+		}
+		rep := c.Reports[n]
+		sched := "by hand only"
+		if rep.Schedule != "" {
+			sched = "schedule " + rep.Schedule
+			if rep.TimeZone != "" {
+				sched += " " + rep.TimeZone
+			}
+		}
+		data.Definitions = append(data.Definitions, definition{rep.Name, rep.Title, rep.Dashboard, sched,
+			strings.Join(append(append([]string{}, rep.To...), rep.Cc...), ", ")})
+	}
+	if name != "" {
+		if len(data.Definitions) == 0 {
+			return notFound("There is no report called %q.", name)
+		}
+		data.Heading, data.Lede = data.Definitions[0].Title, "The history of this report: every run, newest first."
+	}
+	runs, err := s.db.ListRuns(r.Context(), name, 200)
+	if err != nil {
+		return err
+	}
+	for _, run := range runs {
+		data.Runs = append(data.Runs, newRunRow(run, "/reports/"+run.Report))
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return s.render(w, "reports", s.page(data.Heading, "reports", false, data))
+}
+
+func newRunRow(run database.RunSummary, base string) runRow {
+	date := run.ReportDate.Format(query.DateLayout)
+	row := runRow{
+		Date: date, Report: run.Report, Status: run.Status, Tone: statusTones[run.Status], Trigger: run.Trigger,
+		Delivered: strconv.Itoa(run.Sent) + " of " + strconv.Itoa(run.Recipients),
+		Link:      base + "/" + date + "?run=" + strconv.FormatInt(run.ID, 10),
+	}
+	if run.Partial && run.Status == database.RunSent {
+		row.Status, row.Tone = "sent (partial)", "warn"
+	}
+	if run.Failed > 0 {
+		row.Delivered += " (" + strconv.Itoa(run.Failed) + " failed)"
+	}
+	if run.FinishedAt.Valid {
+		row.Finished = run.FinishedAt.Time.UTC().Format(time.DateTime + " UTC")
+	}
+	if run.HasPDF {
+		row.PDF = base + "/" + date + ".pdf?run=" + strconv.FormatInt(run.ID, 10)
+	}
+	if errs := strings.Trim(string(run.Errors), "[]"); errs != "" {
+		row.Errors = errs
+		row.ErrorsShort = errs
+		if len(errs) > 80 {
+			row.ErrorsShort = errs[:80] + "…"
+		}
+	}
+	return row
+}
+
+// archivedRun finds the run the URL names: ?run=ID, or the newest
+// rendered run of that report and date.
+func (s *Server) archivedRun(r *http.Request, name string) (*database.Run, error) {
+	if s.db == nil {
+		return nil, apperr.Unavailable("the archive needs opsboard's database")
+	}
+	date, err := time.Parse(query.DateLayout, mux.Vars(r)["date"])
+	if err != nil {
+		return nil, notFound("Not a date.")
+	}
+	if id := r.URL.Query().Get("run"); id != "" {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return nil, notFound("No such run.")
+		}
+		run, err := s.db.RunByID(r.Context(), n)
+		if err != nil || run.Report != name || !run.ReportDate.Equal(date) {
+			return nil, notFound("No run %s of %s for %s.", id, name, date.Format(query.DateLayout))
+		}
+		return run, nil
+	}
+	return s.db.LatestRun(r.Context(), name, date)
+}
+
+func (s *Server) archivedPage(w http.ResponseWriter, r *http.Request) error {
+	run, err := s.archivedRun(r, mux.Vars(r)["name"])
+	if err != nil {
+		return err
+	}
+	if !run.HTML.Valid {
+		return notFound("That run has no page: %s.", strings.Join(run.ErrorList(), "; "))
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	_, err = w.Write([]byte(run.HTML.String))
+	return err
+}
+
+func (s *Server) archivedPDF(w http.ResponseWriter, r *http.Request) error {
+	name := mux.Vars(r)["name"]
+	run, err := s.archivedRun(r, name)
+	if err != nil {
+		return err
+	}
+	if len(run.PDF) == 0 {
+		return notFound("That run has no PDF.")
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="`+name+"-"+run.ReportDate.Format(query.DateLayout)+`.pdf"`)
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	_, err = w.Write(run.PDF)
+	return err
+}
