@@ -33,7 +33,25 @@ const colorSalt = "opsboard:34172155:"
 // and page: "web" is one colour wherever it is drawn. Names are compared
 // without case and surrounding space.
 func SeriesColor(name string) string {
+	if c, ok := meaningColor(name); ok {
+		return c
+	}
 	return palette[colorIndex(name)]
+}
+
+// meaningColor gives series whose names carry a judgement the colour that
+// says it: promoters green, detractors red, passives grey.
+func meaningColor(name string) (string, bool) {
+	n := strings.ToLower(name)
+	switch {
+	case strings.Contains(n, "promoter"):
+		return "#14804a", true
+	case strings.Contains(n, "detractor"):
+		return "#c2362b", true
+	case strings.Contains(n, "passive"):
+		return "#9aa5b1", true
+	}
+	return "", false
 }
 
 func colorIndex(name string) int {
@@ -54,6 +72,10 @@ func seriesColors(names []string) []string {
 	byName := map[string]string{}
 	for _, n := range sorted {
 		if _, done := byName[n]; done {
+			continue
+		}
+		if c, ok := meaningColor(n); ok {
+			byName[n] = c
 			continue
 		}
 		i := colorIndex(n)

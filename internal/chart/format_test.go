@@ -89,8 +89,8 @@ func TestTable(t *testing.T) {
 	s := string(html)
 	for _, want := range []string{
 		"<thead><tr>",
-		`<th scope="col" class="num" style="text-align:right">orders</th>`,
-		`<th scope="col" style="text-align:left">day</th>`,
+		`<th scope="col" class="num" style="text-align:right">Orders</th>`,
+		`<th scope="col" style="text-align:left">Day</th>`,
 		">2026-03-01</td>",
 		">1,180</td>",
 		">4.10</td>", ">4.14</td>", // the same decimals down the column
@@ -111,10 +111,10 @@ func TestTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if i, j := strings.Index(string(html), "on_time_rate"), strings.Index(string(html), ">day<"); i < 0 || j < 0 || i > j {
+	if i, j := strings.Index(string(html), ">On time rate<"), strings.Index(string(html), ">Day<"); i < 0 || j < 0 || i > j {
 		t.Errorf("table columns: want on_time_rate then day, got:\n%s", html)
 	}
-	if strings.Contains(string(html), "orders") {
+	if strings.Contains(string(html), "Orders") {
 		t.Errorf("table columns: want only on_time_rate and day, got:\n%s", html)
 	}
 

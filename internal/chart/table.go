@@ -72,7 +72,7 @@ func Table(f *frame.Frame, columns []string, unit string) (template.HTML, error)
 			}
 		}
 		cols[i] = c
-		head[i] = tableCell{Text: name, Num: c.typ.Numeric()}
+		head[i] = tableCell{Text: Humanize(name), Num: c.typ.Numeric()}
 	}
 
 	rows := make([][]tableCell, len(f.Rows))

@@ -1,12 +1,12 @@
 -- title: Monthly cohort retention
--- description: Customers grouped by the month of their first order (the cohort, first orders in the period only). For each later month (month_offset 1 is the month after the first order) retained_rate is the share of the cohort who placed an order that month. Read a row to see a cohort fade, a column to compare cohorts. The last month may be partial; cancelled orders do not count.
+-- description: Customers grouped by the month of their first order (the cohort: the twelve months up to the end of the range, whatever its start). For each later month (month_offset 1 is the month after the first order) retained_rate is the share of the cohort who placed an order that month. Read a row to see a cohort fade, a column to compare cohorts. The last month may be partial; cancelled orders do not count.
 -- unit: percent
 -- better: higher
 -- params: region text = 'all'
 WITH cohort AS (
     SELECT customer_id, date_trunc('month', created_at)::date AS cohort_month
     FROM customers
-    WHERE created_at >= :from::date AND created_at < :to::date
+    WHERE created_at >= date_trunc('month', :day::date) - interval '11 months' AND created_at < :to::date
       AND (:region::text = 'all' OR region = :region::text)
 ),
 sizes AS (
