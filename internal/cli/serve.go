@@ -13,6 +13,7 @@ import (
 
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/delivery"
 	"github.com/opsboard/opsboard/internal/metrics"
 	"github.com/opsboard/opsboard/internal/query"
 	"github.com/opsboard/opsboard/internal/web"
@@ -22,11 +23,15 @@ import (
 type serveFlags struct {
 	addr           string
 	insecureNoAuth bool
+	scheduler      bool
+	catchUp        time.Duration
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.BoolVar(&f.insecureNoAuth, "insecure-no-auth", false, "allow listening beyond loopback without accounts or an auth proxy")
+	fs.BoolVar(&f.scheduler, "scheduler", true, "run the report scheduler in this process")
+	fs.DurationVar(&f.catchUp, "catch-up", 72*time.Hour, "how far back missed scheduled runs are still made")
 }
 
 func serveCommand() *command {
@@ -88,7 +93,38 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 	}
 	fmt.Fprintf(e.stdout, "opsboard is serving %d dashboards on %s\n", len(cat.Dashboards), url)
 	go watchDefinitions(ctx, e, srv)
+	if sf.scheduler {
+		stop, err := startScheduler(ctx, e, srv, m, sf.catchUp)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	return srv.Serve(ctx, l)
+}
+
+// startScheduler runs the report scheduler beside the web server; it
+// reads the server's current definitions, so reloads reach it too.
+func startScheduler(ctx context.Context, e *env, srv *web.Server, m *metrics.Metrics, catchUp time.Duration) (stop func(), err error) {
+	svc, closeSvc, err := e.deliveryService(srv.Catalog())
+	if err != nil {
+		return nil, err
+	}
+	svc.Metrics = m
+	svc.Producer.SetCatalog(srv.Catalog)
+	if svc.Transport == nil {
+		e.log.Warn("mail is not configured (OPSBOARD_SMTP_URL): scheduled reports are rendered and archived, and sent once it is")
+	}
+	sched := &delivery.Scheduler{Service: svc, Catalog: srv.Catalog, CatchUp: catchUp}
+	srv.Health = sched.Healthy
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sched.Run(ctx)
+	}()
+	e.log.Info("scheduler running", "reports", len(srv.Catalog().Reports), "catch_up", catchUp)
+	return func() { cancel(); <-done; closeSvc() }, nil
 }
 
 // checkBind refuses a non-loopback address unless told otherwise: without

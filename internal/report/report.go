@@ -62,6 +62,14 @@ func NewProducer(cfg Config) (*Producer, error) {
 		location: cfg.Location, chrome: cfg.Chrome}, nil
 }
 
+// SetCatalog makes the producer read its definitions from c (the server's
+// current set, which changes on reload).
+func (p *Producer) SetCatalog(c func() *catalog.Catalog) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.catalog = c
+}
+
 // Close stops Chromium and the print server.
 func (p *Producer) Close() error {
 	p.mu.Lock()
