@@ -206,8 +206,10 @@ func (s *Service) deliver(ctx context.Context, run *database.Run) error {
 	if err != nil {
 		return err
 	}
-	if s.Transport == nil && len(deliveries) > 0 {
-		return apperr.Unavailable("mail is not configured: set OPSBOARD_SMTP_URL (the run is archived and will be sent once it is)")
+	if s.Transport == nil {
+		// Mail is not configured (said once at startup): the run stays
+		// archived with its deliveries pending until it is.
+		return nil
 	}
 	var errs []error
 	now := s.now()

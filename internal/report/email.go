@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"strings"
 
+	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/mail"
 	"github.com/opsboard/opsboard/internal/page"
 	"github.com/opsboard/opsboard/internal/query"
@@ -82,25 +83,67 @@ func (e *Email) Message() (*mail.Message, error) {
 		"Subject": o.Subject, "Title": o.Report.Title, "Period": data.Period, "TimeZone": data.TimeZone,
 		"Comparison": data.Comparison, "Partial": o.Partial(), "Failures": o.Failures,
 		"TileRows": rows, "Highlights": o.Highlights, "Charts": charts, "ArchiveURL": e.ArchiveURL,
+		"WithPDF": attaches(o.Report, catalog.AttachPDF),
 	})
 	if err != nil {
 		return nil, err
 	}
 	msg.HTML = html.String()
-	msg.Text = plainText(o, data, e.ArchiveURL)
-	if len(e.PDF) > 0 {
-		msg.Attachments = append(msg.Attachments, mail.Part{
-			Name: fmt.Sprintf("%s-%s.pdf", o.Report.Name, o.Date.Format(query.DateLayout)), ContentType: "application/pdf", Data: e.PDF,
-		})
+	msg.Text = plainText(o, data, e.ArchiveURL, attaches(o.Report, catalog.AttachPDF))
+	stem := o.Report.Name + "-" + o.Date.Format(query.DateLayout)
+	if len(e.PDF) > 0 && attaches(o.Report, catalog.AttachPDF) {
+		msg.Attachments = append(msg.Attachments, mail.Part{Name: stem + ".pdf", ContentType: "application/pdf", Data: e.PDF})
+	}
+	if attaches(o.Report, catalog.AttachCSV) {
+		for _, p := range o.View.Panels {
+			if p.Frame == nil || p.Err != nil {
+				continue
+			}
+			var buf bytes.Buffer
+			if err := p.Frame.WriteCSV(&buf); err != nil {
+				return nil, err
+			}
+			msg.Attachments = append(msg.Attachments, mail.Part{
+				Name: stem + "-" + p.ID + "-" + fileSlug(p.Title) + ".csv", ContentType: "text/csv", Data: buf.Bytes(),
+			})
+		}
 	}
 	return msg, nil
+}
+
+// attaches reports whether the report attaches the given kind; a report
+// that names no attachments gets the PDF.
+func attaches(r *catalog.Report, kind string) bool {
+	if len(r.Attach) == 0 {
+		return kind == catalog.AttachPDF
+	}
+	for _, a := range r.Attach {
+		if a == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// fileSlug makes an ASCII file-name part of a title.
+func fileSlug(title string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(title) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	return strings.Trim(b.String(), "-")
 }
 
 // chartElementID is the DOM id the page gives panel i's chart; it must
 // match what page.Panel renders.
 func chartElementID(i int, panelID string) string { return page.ChartID(i, panelID) }
 
-func plainText(o *Output, data page.ReportData, archiveURL string) string {
+func plainText(o *Output, data page.ReportData, archiveURL string, withPDF bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n%s · %s · compared with %s\n\n", o.Report.Title, data.Period, data.TimeZone, data.Comparison)
 	if o.Partial() {
@@ -123,7 +166,9 @@ func plainText(o *Output, data page.ReportData, archiveURL string) string {
 			fmt.Fprintf(&b, "  - %s\n", h)
 		}
 	}
-	b.WriteString("\nThe full report with its charts is attached as a PDF.\n")
+	if withPDF {
+		b.WriteString("\nThe full report with its charts is attached as a PDF.\n")
+	}
 	if archiveURL != "" {
 		fmt.Fprintf(&b, "Archived copy: %s\n", archiveURL)
 	}

@@ -62,6 +62,14 @@ func NewProducer(cfg Config) (*Producer, error) {
 		location: cfg.Location, chrome: cfg.Chrome}, nil
 }
 
+// defs returns the current definitions.
+func (p *Producer) defs() *catalog.Catalog {
+	p.mu.Lock()
+	c := p.catalog
+	p.mu.Unlock()
+	return c()
+}
+
 // SetCatalog makes the producer read its definitions from c (the server's
 // current set, which changes on reload).
 func (p *Producer) SetCatalog(c func() *catalog.Catalog) {
@@ -103,7 +111,7 @@ func (o *Output) Partial() bool { return len(o.Failures) > 0 }
 
 // Lookup returns the named report definition.
 func (p *Producer) Lookup(name string) (*catalog.Report, error) {
-	c := p.catalog()
+	c := p.defs()
 	r, ok := c.Reports[name]
 	if !ok {
 		return nil, apperr.NotFound("no report %q (known: %v)", name, c.ReportNames())
@@ -130,7 +138,7 @@ func (p *Producer) Render(ctx context.Context, name string, date time.Time) (*Ou
 	if err != nil {
 		return nil, err
 	}
-	c := p.catalog()
+	c := p.defs()
 	d, ok := c.Dashboards[r.Dashboard]
 	if !ok {
 		return nil, apperr.NotFound("%s: no dashboard %q", r.File, r.Dashboard)
