@@ -255,6 +255,9 @@ func Panel(p dashboard.PanelView, index int, opts DashboardOptions) PanelBlock {
 			ID: ChartID(index, p.ID), Renderer: renderer, Animation: !opts.Print, Unit: unit,
 		})
 	}
+	if p.Frame != nil && p.Frame.Truncated && b.Err == "" {
+		b.Note = strings.TrimSpace(b.Note + " Only the first " + itoa(len(p.Frame.Rows)) + " rows are shown; the CSV has the same rows.")
+	}
 	if p.Err != nil && b.Err == "" {
 		b.Err, b.Body = oneLine(p.Err.Error()), ""
 	}
