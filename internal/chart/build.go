@@ -52,10 +52,23 @@ func (b *build) valueAxis(unit, position string, split bool, color string) opts.
 }
 
 func categoryAxis(cats []string) opts.XAxis {
+	label := &opts.AxisLabel{Color: colorMuted, HideOverlap: opts.Bool(true)}
+	// A few named categories (ticket categories, carriers) are all worth
+	// reading: show every one, tilted when they are long. Dates thin out.
+	if len(cats) > 0 && len(cats) <= 12 && !looksLikeDate(cats[0]) {
+		label.Interval = "0"
+		longest := 0
+		for _, c := range cats {
+			longest = max(longest, len(c))
+		}
+		if longest*len(cats) > 60 {
+			label.Rotate = 25
+		}
+	}
 	return opts.XAxis{
 		Type:      "category",
 		Data:      cats,
-		AxisLabel: &opts.AxisLabel{Color: colorMuted, HideOverlap: opts.Bool(true)},
+		AxisLabel: label,
 		AxisLine:  &opts.AxisLine{LineStyle: &opts.LineStyle{Color: colorLine}},
 		AxisTick:  &opts.AxisTick{AlignWithLabel: opts.Bool(true), LineStyle: &opts.LineStyle{Color: colorLine}},
 	}
@@ -798,4 +811,9 @@ func (b *build) gauge() (template.HTML, error) {
 		s["detail"] = tree{"valueAnimation": b.o.Animation, "offsetCenter": []any{0, "4%"},
 			"fontSize": 26, "fontWeight": 600, "color": colorInk, "formatter": b.formatter(unit, false)}
 	})
+}
+
+// looksLikeDate reports whether a category label is a YYYY-MM-DD date.
+func looksLikeDate(s string) bool {
+	return len(s) >= 10 && s[4] == '-' && s[7] == '-'
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -37,13 +38,15 @@ func (e *env) producer(cat *catalog.Catalog) (*report.Producer, error) {
 
 func reportCommand() *command {
 	var date, format, out string
+	var perChart bool
 	return &command{
 		name:    "report",
 		summary: "Render a report for a date as PDF, HTML or PNG (nothing is sent or archived).",
-		usage:   "NAME [--date YYYY-MM-DD] [--format pdf|html|png] [--out PATH]",
+		usage:   "NAME [--date YYYY-MM-DD] [--format pdf|html|png] [--charts] [--out PATH]",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&date, "date", "", "the last day the report covers (default: yesterday)")
 			fs.StringVar(&format, "format", "pdf", "pdf, html or png")
+			fs.BoolVar(&perChart, "charts", false, "with --format png: one PNG per chart, into the --out directory")
 			fs.StringVar(&out, "out", "", "output file (default NAME-DATE.FORMAT; - for stdout)")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
@@ -82,6 +85,9 @@ func reportCommand() *command {
 			if err != nil {
 				return err
 			}
+			if format == "png" && perChart {
+				return writeChartPNGs(ctx, e, p, o, out)
+			}
 			var body []byte
 			switch format {
 			case "html":
@@ -112,6 +118,28 @@ func reportCommand() *command {
 			return nil
 		},
 	}
+}
+
+// writeChartPNGs renders each chart of the report as its own PNG in dir.
+func writeChartPNGs(ctx context.Context, e *env, p *report.Producer, o *report.Output, dir string) error {
+	if dir == "" {
+		dir = "."
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	images, order, err := p.ChartImages(ctx, o)
+	if err != nil {
+		return err
+	}
+	for _, id := range order {
+		name := filepath.Join(dir, fmt.Sprintf("%s-%s-%s.png", o.Report.Name, o.Date.Format(query.DateLayout), id))
+		if err := os.WriteFile(name, images[id], 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "wrote %s\n", name)
+	}
+	return nil
 }
 
 func sendCommand() *command {
