@@ -37,6 +37,8 @@ func commands() []*command {
 		reportCommand(),
 		sendCommand(),
 		migrateCommand(),
+		shareCommand(),
+		userCommand(),
 	}
 }
 

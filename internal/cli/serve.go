@@ -29,7 +29,7 @@ type serveFlags struct {
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
-	fs.BoolVar(&f.insecureNoAuth, "insecure-no-auth", false, "allow listening beyond loopback without accounts or an auth proxy")
+	fs.BoolVar(&f.insecureNoAuth, "insecure-no-auth", false, "allow listening beyond loopback without accounts or an auth proxy (every visitor acts as admin)")
 	fs.BoolVar(&f.scheduler, "scheduler", true, "run the report scheduler in this process")
 	fs.DurationVar(&f.catchUp, "catch-up", 72*time.Hour, "how far back missed scheduled runs are still made")
 }
@@ -69,7 +69,12 @@ func loadCatalog(e *env) (*catalog.Catalog, error) {
 
 // serve runs the web server until ctx ends.
 func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) error {
-	if err := checkBind(sf.addr, sf.insecureNoAuth); err != nil {
+	hasUsers, err := e.db.HasUsers(ctx)
+	if err != nil {
+		return fmt.Errorf("checking for accounts: %w", err)
+	}
+	authConfigured := hasUsers || e.cfg.AuthProxyHeader != ""
+	if err := checkBind(sf.addr, authConfigured, sf.insecureNoAuth); err != nil {
 		return err
 	}
 	m := metrics.New()
@@ -77,7 +82,11 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 		Location: e.cfg.Location, Timeout: e.cfg.QueryTimeout, MaxRows: e.cfg.MaxRows,
 		CacheTTL: e.cfg.CacheTTL, Observe: m.ObserveQuery,
 	})
-	srv, err := web.New(web.Config{Log: e.log, DB: e.db, Data: e.data, Runner: runner, Metrics: m, Catalog: cat})
+	srv, err := web.New(web.Config{
+		Log: e.log, DB: e.db, Data: e.data, Runner: runner, Metrics: m, Catalog: cat,
+		Proxy: e.cfg.Proxy(), DenyWithoutAuth: !isLoopback(sf.addr) && !sf.insecureNoAuth,
+		SessionTTL: e.cfg.SessionTTL, MetricsPublic: e.cfg.MetricsPublic, BaseURL: e.cfg.BaseURL,
+	})
 	if err != nil {
 		return err
 	}
@@ -88,10 +97,16 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 	url := "http://" + l.Addr().String()
 	e.log.Info("serving", "url", url, "dir", e.cfg.Dir, "timezone", e.cfg.Location.String(),
 		"dashboards", len(cat.Dashboards), "queries", len(cat.Queries))
-	if isLoopback(l.Addr().String()) {
-		e.log.Info("no accounts or auth proxy configured: listening on loopback only")
-	}
 	fmt.Fprintf(e.stdout, "opsboard is serving %d dashboards on %s\n", len(cat.Dashboards), url)
+	switch {
+	case authConfigured:
+		e.log.Info("sign-in required", "accounts", hasUsers, "auth_proxy_header", e.cfg.AuthProxyHeader)
+	case isLoopback(l.Addr().String()):
+		fmt.Fprintln(e.stdout, "no accounts or auth proxy configured: listening on loopback only, and every visitor acts as admin")
+		fmt.Fprintln(e.stdout, "(add one with 'opsboard user add EMAIL --role admin' to require a sign-in and listen beyond loopback)")
+	default:
+		e.log.Warn("listening beyond loopback WITHOUT authentication (--insecure-no-auth): anyone who can reach this port acts as admin")
+	}
 	go watchDefinitions(ctx, e, srv)
 	if sf.scheduler {
 		stop, err := startScheduler(ctx, e, srv, m, sf.catchUp)
@@ -127,14 +142,17 @@ func startScheduler(ctx context.Context, e *env, srv *web.Server, m *metrics.Met
 	return func() { cancel(); <-done; closeSvc() }, nil
 }
 
-// checkBind refuses a non-loopback address unless told otherwise: without
-// accounts, anyone who can reach the port would see everything.
-func checkBind(addr string, insecure bool) error {
-	if isLoopback(addr) || insecure {
+// checkBind is the rule for where serve may listen. With accounts or an
+// auth proxy, anywhere: everything but share links needs a sign-in.
+// Without, every visitor acts as admin, so only loopback, unless told
+// --insecure-no-auth.
+func checkBind(addr string, authConfigured, insecure bool) error {
+	if authConfigured || isLoopback(addr) || insecure {
 		return nil
 	}
 	return usagef("without accounts or an auth proxy, serve listens on loopback only (127.0.0.1); "+
-		"%s would expose every dashboard: pass --insecure-no-auth to do it anyway", addr)
+		"%s would expose every dashboard to anyone: add an account with 'opsboard user add EMAIL --role admin' "+
+		"(or set OPSBOARD_AUTH_PROXY_HEADER), or pass --insecure-no-auth to do it anyway", addr)
 }
 
 func isLoopback(addr string) bool {

@@ -5,9 +5,12 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/opsboard/opsboard/internal/access"
 	"github.com/opsboard/opsboard/internal/apperr"
 )
 
@@ -38,6 +41,25 @@ type Config struct {
 
 	LogFormat string // text | json
 	LogLevel  string // debug | info | warn | error
+
+	// AuthProxyHeader names the header in which a single sign-on proxy
+	// passes the signed-in user's email (auth-proxy mode); empty: off.
+	AuthProxyHeader string
+	// TrustedProxies are the addresses whose forwarding headers (the
+	// auth-proxy header, X-Forwarded-For, X-Forwarded-Proto,
+	// X-Forwarded-Host) are believed.
+	TrustedProxies []netip.Prefix
+	// AuthProxyDefaultRole is the role of a proxy user without an account.
+	AuthProxyDefaultRole access.Role
+	// SessionTTL is how long a login lasts.
+	SessionTTL time.Duration
+	// MetricsPublic serves /metrics without a login to anyone.
+	MetricsPublic bool
+}
+
+// Proxy is the trust in reverse proxies the web server applies.
+func (c Config) Proxy() *access.Proxy {
+	return &access.Proxy{Header: c.AuthProxyHeader, Trusted: c.TrustedProxies, DefaultRole: c.AuthProxyDefaultRole}
 }
 
 // FromEnv reads the configuration from environment variables through getenv
@@ -78,10 +100,42 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, apperr.Invalid("OPSBOARD_CACHE_TTL: %q is not a duration like 5m", v)
 		}
 	}
+	if err := c.accessFromEnv(getenv); err != nil {
+		return c, err
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, apperr.Invalid("OPSBOARD_LOG_FORMAT: %q is not text or json", c.LogFormat)
 	}
 	return c, nil
+}
+
+// accessFromEnv reads the settings of accounts, sessions and the auth proxy.
+func (c *Config) accessFromEnv(getenv func(string) string) error {
+	var err error
+	c.AuthProxyHeader = strings.TrimSpace(getenv("OPSBOARD_AUTH_PROXY_HEADER"))
+	if c.TrustedProxies, err = access.ParseNetworks(getenv("OPSBOARD_AUTH_PROXY_TRUSTED")); err != nil {
+		return apperr.Invalid("OPSBOARD_AUTH_PROXY_TRUSTED: %v", err)
+	}
+	if c.AuthProxyHeader != "" && len(c.TrustedProxies) == 0 {
+		return apperr.Invalid("OPSBOARD_AUTH_PROXY_HEADER needs OPSBOARD_AUTH_PROXY_TRUSTED: the proxy addresses whose header is believed")
+	}
+	if c.AuthProxyDefaultRole, err = access.ParseRole(or(getenv("OPSBOARD_AUTH_PROXY_DEFAULT_ROLE"), "viewer")); err != nil {
+		return apperr.Invalid("OPSBOARD_AUTH_PROXY_DEFAULT_ROLE: %v", err)
+	}
+	c.SessionTTL = 12 * time.Hour
+	if v := getenv("OPSBOARD_SESSION_TTL"); v != "" {
+		if c.SessionTTL, err = time.ParseDuration(v); err != nil || c.SessionTTL <= 0 {
+			return apperr.Invalid("OPSBOARD_SESSION_TTL: %q is not a duration like 12h", v)
+		}
+	}
+	switch v := getenv("OPSBOARD_METRICS_PUBLIC"); v {
+	case "", "0", "false":
+	case "1", "true":
+		c.MetricsPublic = true
+	default:
+		return apperr.Invalid("OPSBOARD_METRICS_PUBLIC: %q is not 1 or 0", v)
+	}
+	return nil
 }
 
 // LoadLocation loads an IANA time zone, with a message that says what is wrong.

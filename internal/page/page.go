@@ -59,6 +59,13 @@ func NewRenderer() (*Renderer, error) {
 		"error":     {"templates/layout.html", "templates/error.html"},
 		"reports":   {"templates/layout.html", "templates/reports.html"},
 		"report":    {"templates/dashboard.html", "templates/report.html"},
+		// Access and sharing: pages without navigation for people without
+		// an account, and the editors' share link page.
+		"login":            {"templates/public.html", "templates/login.html"},
+		"expired":          {"templates/public.html", "templates/expired.html"},
+		"shared-dashboard": {"templates/public.html", "templates/dashboard.html"},
+		"shared-reports":   {"templates/public.html", "templates/reports.html"},
+		"shares":           {"templates/layout.html", "templates/shares.html"},
 	}
 	for name, paths := range files {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, paths...)

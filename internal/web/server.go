@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/opsboard/opsboard/internal/access"
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/dashboard"
 	"github.com/opsboard/opsboard/internal/database"
@@ -33,6 +34,7 @@ type Server struct {
 	pages   *page.Renderer
 	assets  *page.AssetServer
 	catalog atomic.Pointer[catalog.Catalog]
+	auth    *auth
 	// Health reports whether background work (the scheduler) is alive;
 	// nil means there is none to check.
 	Health func() error
@@ -46,6 +48,25 @@ type Config struct {
 	Runner  *query.Runner
 	Metrics *metrics.Metrics
 	Catalog *catalog.Catalog
+
+	// Proxy says which reverse proxies are trusted and, when its Header is
+	// set, turns on auth-proxy mode. Nil: no proxy is trusted.
+	Proxy *access.Proxy
+	// DenyWithoutAuth makes a server with no account and no auth proxy
+	// refuse every request instead of treating each as the local admin:
+	// serve sets it when it listens beyond loopback without
+	// --insecure-no-auth, so removing the last account never opens it up.
+	DenyWithoutAuth bool
+	// SessionTTL is how long a login lasts; default 12 h.
+	SessionTTL time.Duration
+	// MetricsPublic serves /metrics to anyone (OPSBOARD_METRICS_PUBLIC=1).
+	MetricsPublic bool
+	// BaseURL is the server's public address (OPSBOARD_BASE_URL), for the
+	// share links made on /shares; empty: the address a request came to.
+	BaseURL string
+	// Resend re-sends the archived report of a date to its recipients
+	// (POST /reports/{name}/{date}/send, editors). Nil: that answers 503.
+	Resend func(ctx context.Context, report string, date time.Time) error
 }
 
 // New returns a server over a loaded catalog.
@@ -65,6 +86,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{log: cfg.Log, db: cfg.DB, data: cfg.Data, runner: cfg.Runner, metrics: cfg.Metrics, pages: pages, assets: assets}
+	s.auth = newAuth(cfg)
 	s.catalog.Store(cfg.Catalog)
 	return s, nil
 }
@@ -87,14 +109,26 @@ func (s *Server) builder() *dashboard.Builder {
 func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
 	r.Use(s.instrument, securityHeaders)
+	// Open to anyone: assets, health, sign-in, share links (see access.go).
 	s.assets.Register(r)
-	s.registerOpsRoutes(r)
-	s.registerDashboardRoutes(r)
-	s.registerGlossaryRoutes(r)
-	s.registerReportRoutes(r)
-	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
+	ops := r.NewRoute().Subrouter()
+	ops.Use(s.protectOps)
+	s.registerOpsRoutes(ops)
+	s.registerAccessRoutes(r)
+	s.registerShareRoutes(r)
+	// Everything else needs a principal with a role.
+	viewer := r.NewRoute().Subrouter()
+	viewer.Use(s.require(access.Viewer))
+	s.registerDashboardRoutes(viewer)
+	s.registerGlossaryRoutes(viewer)
+	s.registerReportRoutes(viewer)
+	editor := r.NewRoute().Subrouter()
+	editor.Use(s.require(access.Editor))
+	s.registerEditorRoutes(editor)
+	s.registerShareAdminRoutes(editor)
+	r.NotFoundHandler = securityHeaders(s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return notFound("There is no page at %s.", r.URL.Path)
-	})
+	}))
 	return r
 }
 

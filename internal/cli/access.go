@@ -1,0 +1,318 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/opsboard/opsboard/internal/access"
+	"github.com/opsboard/opsboard/internal/database"
+)
+
+// shareCommand is "opsboard share create|list|revoke".
+func shareCommand() *command {
+	var (
+		dashboard, report, expires, label string
+		params                            = paramFlags{}
+	)
+	createOnly := []string{"dashboard", "report", "param", "p", "expires", "label"}
+	return &command{
+		name:    "share",
+		summary: "Create, list and revoke share links: read-only, expiring, with locked filters, no account needed.",
+		usage:   "create --dashboard NAME | --report NAME [--param name=value ...] [--expires 30d] [--label TEXT]\n       opsboard share list\n       opsboard share revoke ID",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&dashboard, "dashboard", "", "create: the dashboard the link shows")
+			fs.StringVar(&report, "report", "", "create: the report whose archive the link shows")
+			fs.Var(params, "param", "create: lock a filter to a value, `name=value` (repeatable)")
+			fs.Var(params, "p", "create: short for --param")
+			fs.StringVar(&expires, "expires", "30d", "create: how long the link works, like 7d, 30d, 2w or 12h (at most 366d)")
+			fs.StringVar(&label, "label", "", "create: a note shown on the shared page and in the list")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if len(args) == 0 {
+				return usagef("needs create, list or revoke")
+			}
+			if args[0] != "create" {
+				if f := setFlag(fs, createOnly); f != "" {
+					return usagef("--%s only goes with create", f)
+				}
+			}
+			switch args[0] {
+			case "create":
+				if len(args) != 1 {
+					return usagef("create takes flags only, not %q", strings.Join(args[1:], " "))
+				}
+				return shareCreate(ctx, e, dashboard, report, params, expires, label)
+			case "list":
+				if len(args) != 1 {
+					return usagef("list takes no arguments")
+				}
+				return shareList(ctx, e)
+			case "revoke":
+				if len(args) != 2 {
+					return usagef("revoke needs one link ID (see 'opsboard share list')")
+				}
+				id, err := strconv.ParseInt(args[1], 10, 64)
+				if err != nil || id <= 0 {
+					return usagef("%q is not a link ID (see 'opsboard share list')", args[1])
+				}
+				return shareRevoke(ctx, e, id)
+			}
+			return usagef("unknown subcommand %q: use create, list or revoke", args[0])
+		},
+	}
+}
+
+// setFlag returns the first of names that was set on the command line.
+func setFlag(fs *flag.FlagSet, names []string) string {
+	found := ""
+	fs.Visit(func(f *flag.Flag) {
+		for _, n := range names {
+			if f.Name == n && found == "" {
+				found = n
+			}
+		}
+	})
+	return found
+}
+
+func shareCreate(ctx context.Context, e *env, dashboard, report string, params paramFlags, expires, label string) error {
+	kind, target := access.ShareDashboard, dashboard
+	switch {
+	case dashboard != "" && report != "":
+		return usagef("a link shows one thing: --dashboard or --report, not both")
+	case report != "":
+		kind, target = access.ShareReport, report
+	case dashboard == "":
+		return usagef("needs --dashboard NAME or --report NAME")
+	}
+	expiry, err := access.ParseExpiry(expires)
+	if err != nil {
+		return usagef("--expires: %v", err)
+	}
+	if len(label) > 200 {
+		return usagef("--label is too long (200 characters at most)")
+	}
+	cat, err := loadCatalog(e)
+	if err != nil {
+		return err
+	}
+	if err := access.CheckShare(cat, kind, target, params); err != nil {
+		return err
+	}
+	if err := e.open(ctx, true); err != nil {
+		return err
+	}
+	defer e.close()
+	token, hash := access.NewToken()
+	link, err := e.db.CreateShareLink(ctx, hash, database.ShareLink{
+		Kind: kind, Target: target, Params: database.Params(params), Label: label,
+		CreatedBy: "command line", ExpiresAt: e.now().Add(expiry),
+	})
+	if err != nil {
+		return err
+	}
+	// The address goes to stdout alone, so a script can capture it; the
+	// rest is for the person at the terminal.
+	fmt.Fprintln(e.stdout, access.ShareURL(e.cfg.BaseURL, token))
+	what := kind + " " + target
+	if len(params) > 0 {
+		what += " locked to " + formatParams(params)
+	}
+	fmt.Fprintf(e.stderr, "share link %d shows %s until %s.\n", link.ID, what, link.ExpiresAt.In(e.cfg.Location).Format("2006-01-02 15:04 MST"))
+	fmt.Fprintln(e.stderr, "This is the only time the address is shown: opsboard keeps only its hash. Revoke it with 'opsboard share revoke "+strconv.FormatInt(link.ID, 10)+"'.")
+	if e.cfg.BaseURL == "" {
+		fmt.Fprintln(e.stderr, "(set OPSBOARD_BASE_URL to print a full address)")
+	}
+	return nil
+}
+
+// formatParams writes locked parameters as "channel=web, region=north".
+func formatParams(p map[string]string) string {
+	var parts []string
+	for _, k := range sortedKeys(p) {
+		parts = append(parts, k+"="+p[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func shareList(ctx context.Context, e *env) error {
+	if err := e.open(ctx, true); err != nil {
+		return err
+	}
+	defer e.close()
+	links, err := e.db.ListShareLinks(ctx)
+	if err != nil {
+		return err
+	}
+	if len(links) == 0 {
+		fmt.Fprintln(e.stdout, "no share links (make one with 'opsboard share create --dashboard NAME')")
+		return nil
+	}
+	when := func(t time.Time) string { return t.In(e.cfg.Location).Format("2006-01-02 15:04") }
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tTARGET\tPARAMS\tLABEL\tCREATED\tEXPIRES\tLAST USED\tUSES\tSTATUS")
+	for _, l := range links {
+		last := "never"
+		if l.LastUsedAt.Valid {
+			last = when(l.LastUsedAt.Time)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", l.ID, l.Kind, l.Target, dash(formatParams(l.Params)),
+			dash(oneLineText(l.Label)), when(l.CreatedAt), when(l.ExpiresAt), last, l.UseCount, l.Status)
+	}
+	return tw.Flush()
+}
+
+func shareRevoke(ctx context.Context, e *env, id int64) error {
+	if err := e.open(ctx, true); err != nil {
+		return err
+	}
+	defer e.close()
+	if err := e.db.RevokeShareLink(ctx, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "revoked share link %d: it now answers \"This link has expired\"\n", id)
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// userCommand is "opsboard user add|list|remove".
+func userCommand() *command {
+	var role string
+	return &command{
+		name:    "user",
+		summary: "Add, list and remove accounts (roles: viewer, editor, admin).",
+		usage:   "add EMAIL --role viewer|editor|admin   (password from stdin, else one is generated)\n       opsboard user list\n       opsboard user remove EMAIL",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&role, "role", "viewer", "add: viewer (dashboards, reports, glossary), editor (+ re-send reports, share links) or admin (+ accounts)")
+		},
+		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if len(args) == 0 {
+				return usagef("needs add, list or remove")
+			}
+			if args[0] != "add" && setFlag(fs, []string{"role"}) != "" {
+				return usagef("--role only goes with add")
+			}
+			switch args[0] {
+			case "add":
+				if len(args) != 2 {
+					return usagef("add needs one email address")
+				}
+				return userAdd(ctx, e, args[1], role)
+			case "list":
+				if len(args) != 1 {
+					return usagef("list takes no arguments")
+				}
+				return userList(ctx, e)
+			case "remove":
+				if len(args) != 2 {
+					return usagef("remove needs one email address")
+				}
+				return userRemove(ctx, e, args[1])
+			}
+			return usagef("unknown subcommand %q: use add, list or remove", args[0])
+		},
+	}
+}
+
+// readPassword returns the password piped to the command on stdin, or ""
+// when stdin is a terminal or empty. Tests replace it.
+var readPassword = func() (string, error) {
+	fi, err := os.Stdin.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice != 0 {
+		return "", nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(os.Stdin, 4096)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("reading the password from stdin: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func userAdd(ctx context.Context, e *env, rawEmail, rawRole string) error {
+	email, err := access.CheckEmail(rawEmail)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	role, err := access.ParseRole(rawRole)
+	if err != nil {
+		return usagef("--role: %v", err)
+	}
+	password, err := readPassword()
+	if err != nil {
+		return err
+	}
+	generated := password == ""
+	if generated {
+		password = access.GeneratePassword()
+	}
+	hash, err := access.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	if err := e.open(ctx, true); err != nil {
+		return err
+	}
+	defer e.close()
+	if _, err := e.db.CreateUser(ctx, email, role.String(), hash); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "added %s (%s)\n", email, role)
+	if generated {
+		fmt.Fprintf(e.stdout, "password: %s\n", password)
+		fmt.Fprintln(e.stderr, "This is the only time the password is shown. To set your own, pipe it in: opsboard user add EMAIL --role R < file")
+	}
+	return nil
+}
+
+func userList(ctx context.Context, e *env) error {
+	if err := e.open(ctx, true); err != nil {
+		return err
+	}
+	defer e.close()
+	users, err := e.db.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if len(users) == 0 {
+		fmt.Fprintln(e.stdout, "no accounts: serve needs no sign-in and listens on loopback only (add one with 'opsboard user add EMAIL --role admin')")
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EMAIL\tROLE\tCREATED\tSESSIONS")
+	for _, u := range users {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", u.Email, u.Role, u.CreatedAt.In(e.cfg.Location).Format("2006-01-02 15:04"), u.Sessions)
+	}
+	return tw.Flush()
+}
+
+func userRemove(ctx context.Context, e *env, rawEmail string) error {
+	email := access.NormalizeEmail(rawEmail)
+	if err := e.open(ctx, true); err != nil {
+		return err
+	}
+	defer e.close()
+	if err := e.db.RemoveUser(ctx, email); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "removed %s and ended its sessions\n", email)
+	if has, err := e.db.HasUsers(ctx); err == nil && !has && e.cfg.AuthProxyHeader == "" {
+		fmt.Fprintln(e.stderr, "That was the last account: on loopback, serve needs no sign-in again (every visitor acts as admin); a server listening beyond loopback refuses every request until an account is added.")
+	}
+	return nil
+}
