@@ -15,3 +15,6 @@ build:
 vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd internal)" || (gofmt -l cmd internal; exit 1)
+
+bench: ## benchmarks against their baselines (~10 min); rewrites docs/benchmarks.md
+	bash bench/run.sh
