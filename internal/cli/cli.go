@@ -191,8 +191,20 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'opsboard COMMAND --help' for a command's flags.")
-	fmt.Fprintln(w, "Environment: DATABASE_URL, OPSBOARD_DATA_URL, OPSBOARD_TIMEZONE, OPSBOARD_DATA_DIR,")
-	fmt.Fprintln(w, "OPSBOARD_QUERY_TIMEOUT, OPSBOARD_SMTP_URL, OPSBOARD_FROM, OPSBOARD_BASE_URL, OPSBOARD_CHROME.")
+	fmt.Fprintln(w, `
+Environment:
+  DATABASE_URL, OPSBOARD_DATA_URL     opsboard's database; where queries run (default: the same)
+  OPSBOARD_DATA_DIR                   the embedded cluster without DATABASE_URL (default ./.opsboard)
+  OPSBOARD_TIMEZONE                   the business time zone (default UTC)
+  OPSBOARD_QUERY_TIMEOUT, OPSBOARD_MAX_ROWS, OPSBOARD_CACHE_TTL
+  OPSBOARD_SMTP_URL, OPSBOARD_FROM    mail (smtp://user:pass@host:587, smtps://…)
+  OPSBOARD_BASE_URL                   the public address, for links in mails and share links
+  OPSBOARD_CHROME                     the Chromium binary for PDF and PNG
+  OPSBOARD_SESSION_TTL                how long a sign-in lasts (default 12h)
+  OPSBOARD_AUTH_PROXY_HEADER, OPSBOARD_AUTH_PROXY_TRUSTED, OPSBOARD_AUTH_PROXY_DEFAULT_ROLE
+                                      single sign-on through a trusted reverse proxy
+  OPSBOARD_METRICS_PUBLIC=1           /metrics without a sign-in
+  OPSBOARD_LOG_FORMAT, OPSBOARD_LOG_LEVEL`)
 }
 
 func newLogger(w io.Writer, cfg config.Config) *slog.Logger {

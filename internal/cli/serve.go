@@ -82,13 +82,25 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 		Location: e.cfg.Location, Timeout: e.cfg.QueryTimeout, MaxRows: e.cfg.MaxRows,
 		CacheTTL: e.cfg.CacheTTL, Observe: m.ObserveQuery,
 	})
+	svc, closeSvc, err := e.deliveryService(cat)
+	if err != nil {
+		return err
+	}
+	defer closeSvc()
+	svc.Metrics = m
 	srv, err := web.New(web.Config{
 		Log: e.log, DB: e.db, Data: e.data, Runner: runner, Metrics: m, Catalog: cat,
 		Proxy: e.cfg.Proxy(), DenyWithoutAuth: !isLoopback(sf.addr) && !sf.insecureNoAuth,
 		SessionTTL: e.cfg.SessionTTL, MetricsPublic: e.cfg.MetricsPublic, BaseURL: e.cfg.BaseURL,
+		Resend: resender(svc),
 	})
 	if err != nil {
 		return err
+	}
+	// The producer follows reloads of the definitions.
+	svc.Producer.SetCatalog(srv.Catalog)
+	if svc.Transport == nil {
+		e.log.Warn("mail is not configured (OPSBOARD_SMTP_URL): scheduled reports are rendered and archived, and sent once it is")
 	}
 	l, err := net.Listen("tcp", sf.addr)
 	if err != nil {
@@ -109,27 +121,27 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 	}
 	go watchDefinitions(ctx, e, srv)
 	if sf.scheduler {
-		stop, err := startScheduler(ctx, e, srv, m, sf.catchUp)
-		if err != nil {
-			return err
-		}
+		stop := startScheduler(ctx, e, srv, svc, sf.catchUp)
 		defer stop()
 	}
 	return srv.Serve(ctx, l)
 }
 
+// resender is the web's "send again" action: a new run of the report for
+// the date, delivered to the report's recipients now.
+func resender(svc *delivery.Service) func(ctx context.Context, report string, date time.Time) error {
+	return func(ctx context.Context, report string, date time.Time) error {
+		if svc.Transport == nil {
+			return apperr.Unavailable("mail is not configured on this server (OPSBOARD_SMTP_URL, OPSBOARD_FROM)")
+		}
+		_, err := svc.Send(ctx, report, date, delivery.SendOptions{Trigger: "web"})
+		return err
+	}
+}
+
 // startScheduler runs the report scheduler beside the web server; it
 // reads the server's current definitions, so reloads reach it too.
-func startScheduler(ctx context.Context, e *env, srv *web.Server, m *metrics.Metrics, catchUp time.Duration) (stop func(), err error) {
-	svc, closeSvc, err := e.deliveryService(srv.Catalog())
-	if err != nil {
-		return nil, err
-	}
-	svc.Metrics = m
-	svc.Producer.SetCatalog(srv.Catalog)
-	if svc.Transport == nil {
-		e.log.Warn("mail is not configured (OPSBOARD_SMTP_URL): scheduled reports are rendered and archived, and sent once it is")
-	}
+func startScheduler(ctx context.Context, e *env, srv *web.Server, svc *delivery.Service, catchUp time.Duration) (stop func()) {
 	sched := &delivery.Scheduler{Service: svc, Catalog: srv.Catalog, CatchUp: catchUp}
 	srv.Health = sched.Healthy
 	ctx, cancel := context.WithCancel(ctx)
@@ -139,7 +151,7 @@ func startScheduler(ctx context.Context, e *env, srv *web.Server, m *metrics.Met
 		sched.Run(ctx)
 	}()
 	e.log.Info("scheduler running", "reports", len(srv.Catalog().Reports), "catch_up", catchUp)
-	return func() { cancel(); <-done; closeSvc() }, nil
+	return func() { cancel(); <-done }
 }
 
 // checkBind is the rule for where serve may listen. With accounts or an

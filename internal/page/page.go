@@ -42,7 +42,19 @@ type Page struct {
 	Shared      bool   // a share link: no navigation
 	SharedLabel string
 	TimeZone    string
-	Data        any
+	// Account is who is signed in, for the navigation; nil on pages for
+	// people without an account.
+	Account *Account
+	Data    any
+}
+
+// Account is the signed-in person as the navigation shows them.
+type Account struct {
+	Email   string
+	Role    string
+	CanEdit bool   // editor or admin: share links, sending reports
+	SignOut bool   // a login session that can be ended here
+	CSRF    string // the token forms on the page carry
 }
 
 var funcs = template.FuncMap{

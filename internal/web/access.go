@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -425,19 +426,40 @@ func (s *Server) renderStatus(w http.ResponseWriter, status int, name string, p 
 // (r carries that middleware).
 func (s *Server) registerEditorRoutes(r *mux.Router) {
 	r.Handle("/reports/{name}/{date:[0-9]{4}-[0-9]{2}-[0-9]{2}}/send", s.handle(s.resendReport)).Methods(http.MethodPost)
+	r.Handle("/reports/{name}/send", s.handle(s.resendReport)).Methods(http.MethodPost)
 }
 
-// resendReport re-sends an archived report for a date through the
-// delivery service, then returns to the report's archive.
+// account is the signed-in principal as the navigation shows it; nil for
+// a request nobody was admitted for.
+func (s *Server) account(w http.ResponseWriter, r *http.Request) *page.Account {
+	p := currentPrincipal(r.Context())
+	if p == nil {
+		return nil
+	}
+	a := &page.Account{Email: p.Email, Role: p.Role.String(), CanEdit: p.Role.Allows(access.Editor), SignOut: p.session != nil}
+	if a.CanEdit || a.SignOut {
+		a.CSRF = s.csrfToken(w, r, p)
+	}
+	return a
+}
+
+// resendReport sends a report for a date (in the URL, or the form's
+// "date" field) through the delivery service as a new run, then returns
+// to the report's archive.
 func (s *Server) resendReport(w http.ResponseWriter, r *http.Request) error {
 	vars := mux.Vars(r)
 	rep, ok := s.Catalog().Reports[vars["name"]]
 	if !ok {
 		return notFound("There is no report called %q.", vars["name"])
 	}
-	date, err := time.Parse(query.DateLayout, vars["date"])
+	day, ok := vars["date"]
+	if !ok {
+		day = r.PostFormValue("date")
+	}
+	date, err := time.Parse(query.DateLayout, day)
 	if err != nil {
-		return notFound("Not a date.")
+		return &pageError{status: http.StatusBadRequest, heading: "Not a date",
+			message: fmt.Sprintf("%q is not a date: use YYYY-MM-DD.", day), err: apperr.ErrInvalid}
 	}
 	if s.auth.resend == nil {
 		return &pageError{status: http.StatusServiceUnavailable, heading: "Not available",
@@ -446,7 +468,7 @@ func (s *Server) resendReport(w http.ResponseWriter, r *http.Request) error {
 	if err := s.auth.resend(r.Context(), rep.Name, date); err != nil {
 		return err
 	}
-	s.log.Info("report re-sent", "report", rep.Name, "date", vars["date"], "by", currentPrincipal(r.Context()).Email)
+	s.log.Info("report sent from the web", "report", rep.Name, "date", day, "by", currentPrincipal(r.Context()).Email)
 	http.Redirect(w, r, "/reports/"+url.PathEscape(rep.Name), http.StatusSeeOther)
 	return nil
 }

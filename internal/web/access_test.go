@@ -474,10 +474,24 @@ func TestRoles(t *testing.T) {
 	if rec.count() != 0 {
 		t.Fatalf("a refused request re-sent a report: %v", rec.calls)
 	}
+	_, vpage, _ := fetch(t, viewer, "GET", hs.URL+"/reports", nil)
+	if strings.Contains(vpage, "Send now") || strings.Contains(vpage, `href="/shares"`) || !strings.Contains(vpage, "Sign out") {
+		t.Errorf("a viewer's /reports: want Sign out and neither Send now nor the share links")
+	}
 
 	for _, who := range []struct{ email, pw string }{{"editor@example.com", editorPW}, {"admin@example.com", adminPW}} {
 		c, _ := login(t, hs, who.email, who.pw)
 		tok := csrfOn(t, c, hs, "/shares")
+		_, page, _ := fetch(t, c, "GET", hs.URL+"/reports/ops-daily", nil)
+		if !strings.Contains(page, `action="/reports/ops-daily/send"`) || !strings.Contains(page, `href="/shares"`) || !strings.Contains(page, who.email) {
+			t.Errorf("%s's /reports/ops-daily: want the Send now form, the share links and who is signed in", who.email)
+		}
+		if code, _, resp := fetch(t, c, "POST", hs.URL+"/reports/ops-daily/send", url.Values{"csrf": {tok}, "date": {"2026-01-06"}}); code != http.StatusSeeOther {
+			t.Errorf("%s sends now: %d (%v), want 303", who.email, code, resp.Header.Get("Location"))
+		}
+		if code, _, _ := fetch(t, c, "POST", hs.URL+"/reports/ops-daily/send", url.Values{"csrf": {tok}, "date": {"yesterday"}}); code != http.StatusBadRequest {
+			t.Errorf("%s sends now with a bad date: %d, want 400", who.email, code)
+		}
 		code, _, resp := fetch(t, c, "POST", hs.URL+send, url.Values{"csrf": {tok}})
 		if code != http.StatusSeeOther || resp.Header.Get("Location") != "/reports/ops-daily" {
 			t.Errorf("%s re-sends a report: %d to %q, want 303 to the archive", who.email, code, resp.Header.Get("Location"))
@@ -486,7 +500,7 @@ func TestRoles(t *testing.T) {
 			t.Errorf("re-sending an unknown report: %d, want 404", code)
 		}
 	}
-	if want := []string{"ops-daily 2026-01-05", "ops-daily 2026-01-05"}; strings.Join(rec.calls, ",") != strings.Join(want, ",") {
+	if want := []string{"ops-daily 2026-01-06", "ops-daily 2026-01-05", "ops-daily 2026-01-06", "ops-daily 2026-01-05"}; strings.Join(rec.calls, ",") != strings.Join(want, ",") {
 		t.Errorf("Resend calls %v, want %v", rec.calls, want)
 	}
 

@@ -39,7 +39,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 		rep := c.Reports[name]
 		data.Reports = append(data.Reports, card{rep.Name, rep.Title, rep.Description})
 	}
-	return s.render(w, "index", s.page("Dashboards", "home", false, data))
+	return s.render(w, r, "index", s.page("Dashboards", "home", false, data))
 }
 
 // viewRequest reads the range, comparison and filter values from the URL.
@@ -125,7 +125,7 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d *cata
 	p := s.page(d.Title, "home", true, data)
 	p.Shared, p.SharedLabel = dc.shared, dc.label
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, "dashboard", p)
+	return s.render(w, r, "dashboard", p)
 }
 
 func (s *Server) panelData(w http.ResponseWriter, r *http.Request) error {
@@ -170,7 +170,11 @@ func (s *Server) writePanel(w http.ResponseWriter, r *http.Request, d *catalog.D
 	return pv.Frame.WriteJSON(w)
 }
 
-func (s *Server) render(w http.ResponseWriter, name string, p page.Page) error {
+// render writes a page; pages with navigation also show who is signed in.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p page.Page) error {
+	if !p.Shared {
+		p.Account = s.account(w, r)
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	return s.pages.Render(w, name, p)
 }

@@ -21,7 +21,7 @@ type glossaryEntry struct {
 
 func (s *Server) glossary(w http.ResponseWriter, r *http.Request) error {
 	c := s.Catalog()
-	return s.render(w, "glossary", s.page("KPI glossary", "kpis", false, glossaryData(c, c.QueryNames())))
+	return s.render(w, r, "glossary", s.page("KPI glossary", "kpis", false, glossaryData(c, c.QueryNames())))
 }
 
 // glossaryData lists the named queries with where they are shown.

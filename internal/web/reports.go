@@ -25,6 +25,7 @@ type runRow struct {
 	Date, Report, Status, Tone, Trigger, Delivered, Finished string
 	Errors, ErrorsShort                                      string
 	Link, PDF                                                string
+	SendAgain                                                string // where an editor posts to send this day again
 }
 
 var statusTones = map[string]string{
@@ -43,6 +44,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 		Heading, Lede string
 		Definitions   []definition
 		Runs          []runRow
+		Yesterday     string // the default date of "send now"
 	}{Heading: "Reports", Lede: "Every run is archived: the page as it was sent, its PDF, and who received it."}
 	for _, n := range c.ReportNames() {
 		if name != "" && n != name {
@@ -70,10 +72,15 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, run := range runs {
-		data.Runs = append(data.Runs, newRunRow(run, "/reports/"+run.Report))
+		row := newRunRow(run, "/reports/"+run.Report)
+		if _, ok := c.Reports[run.Report]; ok {
+			row.SendAgain = "/reports/" + run.Report + "/" + row.Date + "/send"
+		}
+		data.Runs = append(data.Runs, row)
 	}
+	data.Yesterday = time.Now().In(s.runner.Location()).AddDate(0, 0, -1).Format(query.DateLayout)
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, "reports", s.page(data.Heading, "reports", false, data))
+	return s.render(w, r, "reports", s.page(data.Heading, "reports", false, data))
 }
 
 func newRunRow(run database.RunSummary, base string) runRow {

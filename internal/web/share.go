@@ -158,7 +158,7 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 		return errNoSuchLink
 	}
 	p.Shared, p.SharedLabel = true, link.Label
-	return s.render(w, name, p)
+	return s.render(w, r, name, p)
 }
 
 // sharedGlossary is the glossary entries of the named queries, without
