@@ -99,9 +99,6 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 	}
 	// The producer follows reloads of the definitions.
 	svc.Producer.SetCatalog(srv.Catalog)
-	if svc.Transport == nil {
-		e.log.Warn("mail is not configured (OPSBOARD_SMTP_URL): scheduled reports are rendered and archived, and sent once it is")
-	}
 	l, err := net.Listen("tcp", sf.addr)
 	if err != nil {
 		return apperr.Unavailable("cannot listen on %s: %v", sf.addr, err)
@@ -121,6 +118,9 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 	}
 	go watchDefinitions(ctx, e, srv)
 	if sf.scheduler {
+		if svc.Transport == nil {
+			e.log.Warn("mail is not configured (OPSBOARD_SMTP_URL): scheduled reports are rendered and archived, and sent once it is")
+		}
 		stop := startScheduler(ctx, e, srv, svc, sf.catchUp)
 		defer stop()
 	}

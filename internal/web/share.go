@@ -125,10 +125,15 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 		for k := range link.Params {
 			locked[k] = true
 		}
+		q := canonicalQuery(r, d, link.Params)
+		here := base
+		if len(q) > 0 {
+			here += "?" + q.Encode()
+		}
 		data := page.Dashboard(v, page.DashboardOptions{
-			Path: base, Query: canonicalQuery(r, d, link.Params), Locked: locked,
+			Path: base, Query: q, Locked: locked,
 			// The glossary is on this page: "about" links point below.
-			Glossary: r.URL.RequestURI(),
+			Glossary: here,
 		})
 		p = s.page(d.Title, "", true, sharedDashboard{DashboardData: data, Glossary: sharedGlossary(c, d.UsedQueries())})
 	case access.ShareReport:
