@@ -207,7 +207,7 @@ func DeltaText(t dashboard.TileView, unit string) string {
 	if unit == "percent" {
 		return arrow + " " + signed(abs*100, 1) + " pts"
 	}
-	s := arrow + " " + sign(abs) + chart.FormatValue(math.Abs(abs), unit, t.Format)
+	s := arrow + " " + sign(abs) + smallestNonZero(math.Abs(abs), unit, t.Format)
 	if t.Previous != 0 {
 		s += " (" + signed(pct*100, 1) + "%)"
 	}
@@ -272,3 +272,17 @@ func ChartID(index int, panelID string) string { return "c" + itoa(index) + "_" 
 func Anchor(name string) string { return "q-" + strings.ReplaceAll(name, "/", "-") }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// smallestNonZero formats a change in the tile's format, with one or two
+// more decimals when that format would round it to zero: an NPS that moved
+// by 0.4 reads "−0.4", not "−0".
+func smallestNonZero(v float64, unit, format string) string {
+	text := chart.FormatValue(v, unit, format)
+	for _, finer := range []string{"0.0", "0.00"} {
+		if v == 0 || strings.ContainsAny(text, "123456789") {
+			break
+		}
+		text = chart.FormatValue(v, unit, finer)
+	}
+	return text
+}
