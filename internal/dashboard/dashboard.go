@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -54,6 +55,51 @@ type View struct {
 	Tiles        []TileView
 	Panels       []PanelView
 	Location     *time.Location
+
+	// expiry is the earliest time a cached result the view was built from
+	// runs out; zero while some result was not cached at all.
+	expiryMu sync.Mutex
+	expiry   time.Time
+	uncached bool
+}
+
+// noteResult records the cache life of one result the view uses.
+func (v *View) noteResult(res *query.Result) {
+	v.expiryMu.Lock()
+	defer v.expiryMu.Unlock()
+	switch {
+	case res.Expires.IsZero():
+		v.uncached = true
+	case v.expiry.IsZero() || res.Expires.Before(v.expiry):
+		v.expiry = res.Expires
+	}
+}
+
+// Reusable says until when the view may be shown again as it is: as long
+// as every result it was built from is still cached. ok is false for a
+// view with an error anywhere or built from a result that was not cached.
+func (v *View) Reusable() (until time.Time, ok bool) {
+	v.expiryMu.Lock()
+	defer v.expiryMu.Unlock()
+	if v.uncached || v.expiry.IsZero() {
+		return time.Time{}, false
+	}
+	for _, f := range v.Filters {
+		if f.Err != nil {
+			return time.Time{}, false
+		}
+	}
+	for _, t := range v.Tiles {
+		if t.Err != nil {
+			return time.Time{}, false
+		}
+	}
+	for _, p := range v.Panels {
+		if p.Err != nil {
+			return time.Time{}, false
+		}
+	}
+	return v.expiry, true
 }
 
 // FilterView is a filter with its options and current value.
@@ -186,8 +232,10 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		}
 		res, err := b.Runner.Run(gctx, q, query.Request{Range: r, Params: v.Params, Refresh: req.Refresh, Location: loc})
 		if err != nil {
+			v.noteResult(&query.Result{})
 			return nil, err
 		}
+		v.noteResult(res)
 		return res.Frame, nil
 	}
 
@@ -250,7 +298,7 @@ func (b *Builder) filters(ctx context.Context, v *View, req Request) error {
 	for _, f := range v.Dashboard.Filters {
 		fv := FilterView{Filter: f, Options: f.Options}
 		if f.OptionsQuery != "" {
-			fv.Options, fv.Err = b.options(ctx, f.OptionsQuery)
+			fv.Options, fv.Err = b.options(ctx, v, f.OptionsQuery)
 		}
 		fv.Value = defaultValue(b.Catalog, v.Dashboard, f)
 		if raw, ok := req.Params[f.Param]; ok && raw != "" {
@@ -265,7 +313,7 @@ func (b *Builder) filters(ctx context.Context, v *View, req Request) error {
 	return nil
 }
 
-func (b *Builder) options(ctx context.Context, name string) ([]string, error) {
+func (b *Builder) options(ctx context.Context, v *View, name string) ([]string, error) {
 	q, ok := b.Catalog.Queries[name]
 	if !ok {
 		return nil, apperr.NotFound("no query %q", name)
@@ -274,6 +322,7 @@ func (b *Builder) options(ctx context.Context, name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	v.noteResult(res)
 	opts := make([]string, 0, len(res.Frame.Rows))
 	for _, row := range res.Frame.Rows {
 		if len(row) > 0 && row[0] != nil {

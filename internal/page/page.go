@@ -67,10 +67,12 @@ func NewRenderer() (*Renderer, error) {
 	files := map[string][]string{
 		"index":     {"templates/layout.html", "templates/index.html"},
 		"dashboard": {"templates/layout.html", "templates/dashboard.html"},
-		"glossary":  {"templates/layout.html", "templates/glossary.html"},
-		"error":     {"templates/layout.html", "templates/error.html"},
-		"reports":   {"templates/layout.html", "templates/reports.html"},
-		"report":    {"templates/dashboard.html", "templates/report.html"},
+		// A page around content rendered earlier (see Content).
+		"prerendered": {"templates/layout.html", "templates/prerendered.html"},
+		"glossary":    {"templates/layout.html", "templates/glossary.html"},
+		"error":       {"templates/layout.html", "templates/error.html"},
+		"reports":     {"templates/layout.html", "templates/reports.html"},
+		"report":      {"templates/dashboard.html", "templates/report.html"},
 		// Access and sharing: pages without navigation for people without
 		// an account, and the editors' share link page.
 		"login":            {"templates/public.html", "templates/login.html"},
@@ -87,6 +89,22 @@ func NewRenderer() (*Renderer, error) {
 		r.pages[name] = t
 	}
 	return r, nil
+}
+
+// Content renders only the content of the named page (what the layout
+// wraps), for pages whose content is cached: show it with the
+// "prerendered" page and the HTML as Data. The content must not depend on
+// anything but p.Data.
+func (r *Renderer) Content(name string, p Page) (template.HTML, error) {
+	t, ok := r.pages[name]
+	if !ok {
+		return "", fmt.Errorf("no page template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "content", p); err != nil {
+		return "", fmt.Errorf("rendering %s: %w", name, err)
+	}
+	return template.HTML(buf.String()), nil
 }
 
 // Render writes the named page. It renders into a buffer first so a

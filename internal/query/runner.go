@@ -85,7 +85,13 @@ type Result struct {
 	Args   map[string]any // the values bound, by parameter name
 	Cached bool
 	Took   time.Duration
+	// Expires is when the cached copy of this result runs out; zero when
+	// the result is not cached (caching off, Explain, Probe).
+	Expires time.Time
 }
+
+// Now is the runner's clock (time.Now unless a test sets Options.Now).
+func (r *Runner) Now() time.Time { return r.opts.Now() }
 
 // Today is the current business date.
 func (r *Runner) Today() time.Time { return Today(r.opts.Now(), r.opts.Location) }
@@ -154,9 +160,9 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 
 	key := cacheKey(q, args, loc)
 	if !req.Refresh {
-		if f, ok := r.lookup(key); ok {
+		if f, expires, ok := r.lookup(key); ok {
 			r.observe(q.Name, 0, true, nil)
-			return &Result{Frame: f, Args: values, Cached: true}, nil
+			return &Result{Frame: f, Args: values, Cached: true, Expires: expires}, nil
 		}
 	}
 	start := time.Now()
@@ -164,17 +170,18 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 	// 9:00) share one database round trip.
 	v, err, _ := r.group.Do(key, func() (any, error) {
 		f, err := r.db.Query(ctx, q.Bound.SQL, args, opts)
-		if err == nil {
-			r.store(key, f, r.ttl(req.Range))
+		if err != nil {
+			return nil, err
 		}
-		return f, err
+		return cacheEntry{frame: f, expires: r.store(key, f, r.ttl(req.Range))}, nil
 	})
 	took := time.Since(start)
 	r.observe(q.Name, took, false, err)
 	if err != nil {
 		return nil, queryError(q, err)
 	}
-	return &Result{Frame: v.(*frame.Frame), Args: values, Took: took}, nil
+	e := v.(cacheEntry)
+	return &Result{Frame: e.frame, Args: values, Took: took, Expires: e.expires}, nil
 }
 
 // ttl keeps results of ranges that ended before today longer: those days
@@ -186,17 +193,18 @@ func (r *Runner) ttl(rng Range) time.Duration {
 	return r.opts.CacheTTL
 }
 
-func (r *Runner) lookup(key string) (*frame.Frame, bool) {
+func (r *Runner) lookup(key string) (*frame.Frame, time.Time, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e, ok := r.cache[key]
 	if !ok || r.opts.Now().After(e.expires) {
-		return nil, false
+		return nil, time.Time{}, false
 	}
-	return e.frame, true
+	return e.frame, e.expires, true
 }
 
-func (r *Runner) store(key string, f *frame.Frame, ttl time.Duration) {
+// store keeps f for ttl and returns when it expires.
+func (r *Runner) store(key string, f *frame.Frame, ttl time.Duration) time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.opts.Now()
@@ -207,7 +215,9 @@ func (r *Runner) store(key string, f *frame.Frame, ttl time.Duration) {
 			}
 		}
 	}
-	r.cache[key] = cacheEntry{frame: f, expires: now.Add(ttl)}
+	expires := now.Add(ttl)
+	r.cache[key] = cacheEntry{frame: f, expires: expires}
+	return expires
 }
 
 // Purge empties the cache (after a definitions reload).

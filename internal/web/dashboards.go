@@ -11,6 +11,7 @@ import (
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/dashboard"
 	"github.com/opsboard/opsboard/internal/page"
+	"github.com/opsboard/opsboard/internal/query"
 )
 
 func (s *Server) registerDashboardRoutes(r *mux.Router) {
@@ -111,21 +112,32 @@ type dashboardContext struct {
 }
 
 func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d *catalog.Dashboard, dc dashboardContext) error {
-	v, err := s.builder().Build(r.Context(), d, viewRequest(r, d, dc.locked))
-	if err != nil {
-		return err
+	req := viewRequest(r, d, dc.locked)
+	q := canonicalQuery(r, d, dc.locked)
+	now := s.runner.Now()
+	key := viewKey(d.Name, dc.path, dc.glossary, q.Encode(), s.runner.Today().Format(query.DateLayout))
+	content, ok := s.views.get(key, now)
+	if !ok || req.Refresh {
+		v, err := s.builder().Build(r.Context(), d, req)
+		if err != nil {
+			return err
+		}
+		locked := map[string]bool{}
+		for k := range dc.locked {
+			locked[k] = true
+		}
+		data := page.Dashboard(v, page.DashboardOptions{Path: dc.path, Query: q, Locked: locked, Glossary: dc.glossary})
+		if content, err = s.pages.Content("dashboard", s.page(d.Title, "home", true, data)); err != nil {
+			return err
+		}
+		if until, ok := v.Reusable(); ok && len(dc.locked) == 0 {
+			s.views.put(key, content, until, now)
+		}
 	}
-	locked := map[string]bool{}
-	for k := range dc.locked {
-		locked[k] = true
-	}
-	data := page.Dashboard(v, page.DashboardOptions{
-		Path: dc.path, Query: canonicalQuery(r, d, dc.locked), Locked: locked, Glossary: dc.glossary,
-	})
-	p := s.page(d.Title, "home", true, data)
+	p := s.page(d.Title, "home", true, content)
 	p.Shared, p.SharedLabel = dc.shared, dc.label
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, "dashboard", p)
+	return s.render(w, r, "prerendered", p)
 }
 
 func (s *Server) panelData(w http.ResponseWriter, r *http.Request) error {

@@ -34,6 +34,7 @@ type Server struct {
 	pages   *page.Renderer
 	assets  *page.AssetServer
 	catalog atomic.Pointer[catalog.Catalog]
+	views   *viewCache
 	auth    *auth
 	// Health reports whether background work (the scheduler) is alive;
 	// nil means there is none to check.
@@ -85,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: cfg.Log, db: cfg.DB, data: cfg.Data, runner: cfg.Runner, metrics: cfg.Metrics, pages: pages, assets: assets}
+	s := &Server{log: cfg.Log, db: cfg.DB, data: cfg.Data, runner: cfg.Runner, metrics: cfg.Metrics, pages: pages, assets: assets, views: newViewCache()}
 	s.auth = newAuth(cfg)
 	s.catalog.Store(cfg.Catalog)
 	return s, nil
@@ -99,6 +100,7 @@ func (s *Server) Catalog() *catalog.Catalog { return s.catalog.Load() }
 func (s *Server) SetCatalog(c *catalog.Catalog) {
 	s.catalog.Store(c)
 	s.runner.Purge()
+	s.views.purge()
 }
 
 func (s *Server) builder() *dashboard.Builder {
