@@ -69,6 +69,9 @@ func reportCommand() *command {
 				return err
 			}
 			defer p.Close()
+			if format != "html" {
+				p.Prewarm(ctx) // Chromium starts while the report is computed
+			}
 			r, err := p.Lookup(args[0])
 			if err != nil {
 				return err
@@ -172,6 +175,7 @@ func sendCommand() *command {
 			if svc.Transport == nil {
 				return usagef("mail is not configured: set OPSBOARD_SMTP_URL (smtp://user:pass@host:port) and OPSBOARD_FROM")
 			}
+			svc.Producer.Prewarm(ctx)
 			r, err := svc.Producer.Lookup(args[0])
 			if err != nil {
 				return err

@@ -35,9 +35,12 @@ type Producer struct {
 	location *time.Location
 	chrome   string
 
-	mu      sync.Mutex
+	mu    sync.Mutex // guards catalog and print
+	print *printServer
+
+	bmu     sync.Mutex // guards browser and closed; held while Chromium starts
 	browser *browser.Browser
-	print   *printServer
+	closed  bool
 }
 
 // Config is what a Producer needs.
@@ -86,6 +89,9 @@ func (p *Producer) Close() error {
 		p.print.close()
 		p.print = nil
 	}
+	p.bmu.Lock()
+	defer p.bmu.Unlock()
+	p.closed = true
 	if p.browser != nil {
 		err := p.browser.Close()
 		p.browser = nil
@@ -204,12 +210,22 @@ func subject(r *catalog.Report, o *Output) (string, error) {
 	return s, nil
 }
 
+// Prewarm starts Chromium in the background, so that it is up by the time
+// the first report has been computed. A failure to start is reported by
+// the first call that needs the browser.
+func (p *Producer) Prewarm(ctx context.Context) {
+	go func() { _, _ = p.Browser(ctx) }()
+}
+
 // Browser returns the warm Chromium, starting it on first use.
 func (p *Producer) Browser(ctx context.Context) (*browser.Browser, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.bmu.Lock()
+	defer p.bmu.Unlock()
 	if p.browser != nil {
 		return p.browser, nil
+	}
+	if p.closed {
+		return nil, apperr.Unavailable("the report producer is closed")
 	}
 	path, err := browser.Find(p.chrome)
 	if err != nil {
