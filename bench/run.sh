@@ -9,14 +9,14 @@
 # opsboard_bench_s10) and drops them at the end (BENCH_KEEP=1 keeps them).
 # All traffic stays on 127.0.0.1; every load is bounded in count and time.
 #
-# Knobs: BENCH_WARM_REQUESTS (per level, default 2000), BENCH_QUERY_RUNS
+# Knobs: BENCH_WARM_REQUESTS (per level, default 10000), BENCH_QUERY_RUNS
 # (default 10 at scale 1, half at scale 10), BENCH_COLD_RUNS (default 5),
 # BENCH_REPORT_RUNS (default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${BENCH_OUT:-docs/benchmarks.md}
-WARM_N=${BENCH_WARM_REQUESTS:-2000}
+WARM_N=${BENCH_WARM_REQUESTS:-10000}
 QUERY_N=${BENCH_QUERY_RUNS:-10}
 COLD_K=${BENCH_COLD_RUNS:-5}
 REPORT_K=${BENCH_REPORT_RUNS:-3}
