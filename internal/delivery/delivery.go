@@ -6,10 +6,12 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	netmail "net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -177,7 +179,7 @@ func (s *Service) render(ctx context.Context, run *database.Run, recipients map[
 	if err != nil {
 		return fail(string(out.HTML), "chart images: "+err.Error())
 	}
-	email := &report.Email{Output: out, PDF: pdf, Charts: charts, From: s.From, ArchiveURL: s.archiveURL(run)}
+	email := &report.Email{Output: out, PDF: pdf, Charts: charts, From: s.sender(), ArchiveURL: s.archiveURL(run)}
 	msg, err := email.Message()
 	if err != nil {
 		return fail(string(out.HTML), "email: "+err.Error())
@@ -185,7 +187,7 @@ func (s *Service) render(ctx context.Context, run *database.Run, recipients map[
 	if len(recipients) > 0 && recipientsDiffer(recipients, out.Report) {
 		msg.To, msg.Cc = keys(recipients), nil
 	}
-	msg.MessageID = fmt.Sprintf("<opsboard-run-%d-%s@%s>", run.ID, run.ReportDate.Format("20060102"), mailDomain(s.From))
+	msg.MessageID = fmt.Sprintf("<opsboard-run-%d-%s@%s>", run.ID, run.ReportDate.Format("20060102"), mailDomain(s.sender()))
 	msg.Headers = map[string]string{"X-Opsboard-Run": strconv.FormatInt(run.ID, 10)}
 	raw, err := mail.Build(msg)
 	if err != nil {
@@ -223,7 +225,7 @@ func (s *Service) deliver(ctx context.Context, run *database.Run) error {
 			pending++
 			continue
 		}
-		err := s.Transport.SendRaw(ctx, s.From, []string{d.Recipient}, run.Message)
+		err := s.Transport.SendRaw(ctx, s.From, []string{d.Recipient}, withFrom(run.Message, s.From))
 		if err == nil {
 			if err := s.DB.MarkDelivered(ctx, d.ID); err != nil {
 				return err
@@ -329,6 +331,52 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// unconfiguredFrom is the sender written into the archived message of a run
+// rendered while mail was not configured; withFrom puts the real one in
+// when it is delivered.
+const unconfiguredFrom = "opsboard@localhost"
+
+// sender is the From address for messages rendered now.
+func (s *Service) sender() string {
+	if s.From == "" {
+		return unconfiguredFrom
+	}
+	return s.From
+}
+
+// withFrom returns the raw message with the configured sender in its From
+// header when it was rendered while mail was not configured (From:
+// unconfiguredFrom). Everything else is left byte for byte.
+func withFrom(raw []byte, from string) []byte {
+	end := bytes.Index(raw, []byte("\r\n\r\n"))
+	if end < 0 || from == "" {
+		return raw
+	}
+	addr, err := netmail.ParseAddress(from)
+	if err != nil {
+		return raw
+	}
+	head := raw[:end]
+	for start := 0; start < len(head); {
+		stop := bytes.Index(head[start:], []byte("\r\n"))
+		if stop < 0 {
+			stop = len(head) - start
+		}
+		line := head[start : start+stop]
+		if bytes.HasPrefix(bytes.ToLower(line), []byte("from:")) {
+			if !bytes.Contains(line, []byte(unconfiguredFrom)) {
+				return raw
+			}
+			out := make([]byte, 0, len(raw)+len(from))
+			out = append(out, raw[:start]...)
+			out = append(out, "From: "+addr.String()...)
+			return append(out, raw[start+stop:]...)
+		}
+		start += stop + 2
+	}
+	return raw
 }
 
 func mailDomain(from string) string {

@@ -463,3 +463,48 @@ func TestFailedPanel(t *testing.T) {
 		})
 	}
 }
+
+// A run scheduled while mail is not configured (no OPSBOARD_SMTP_URL, no
+// OPSBOARD_FROM) is rendered and archived with its deliveries pending; once
+// mail is configured it goes out, from the configured sender.
+func TestRunsWaitForMailToBeConfigured(t *testing.T) {
+	db := demoDB(t)
+	ctx := context.Background()
+	at := time.Date(2026, 6, 16, 7, 1, 0, 0, newYork)
+	e := newEnv(t, db, defs(t, map[string]string{
+		"reports/ops-daily.yaml":       "title: Ops daily\ndashboard: daily-ops\nschedule: \"0 7 * * *\"\ntimezone: America/New_York\nto: [lead@example.com]\n",
+		"reports/customer-weekly.yaml": "title: Weekly\ndashboard: customer-impact\nto: [m@example.com]\n",
+	}), "", func() time.Time { return at })
+	e.svc.From = ""
+	e.sched.Tick(ctx)
+	run, err := db.ScheduledRun(ctx, "ops-daily", time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != database.RunRendered || len(run.PDF) == 0 || !run.HTML.Valid {
+		t.Fatalf("without mail: run status %q errors %s, want rendered and archived, waiting for mail", run.Status, run.Errors)
+	}
+
+	smtp := mailtest.Start(t, mailtest.Options{})
+	sender, err := mail.NewSender(mail.Config{URL: smtp.URL(), From: "reports@shop.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc.Transport, e.svc.From = sender, "reports@shop.example"
+	at = at.Add(time.Minute)
+	e.sched.Tick(ctx)
+	msgs := smtp.WaitFor(1, 10*time.Second)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages once mail is configured, want 1", len(msgs))
+	}
+	m, err := netmail.ReadMessage(bytes.NewReader(msgs[0].Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from := m.Header.Get("From"); !strings.Contains(from, "reports@shop.example") || msgs[0].From != "reports@shop.example" {
+		t.Errorf("From header %q, envelope %q: want the configured sender", from, msgs[0].From)
+	}
+	if run, _ = db.RunByID(ctx, run.ID); run.Status != database.RunSent {
+		t.Errorf("run status %q after delivery, want sent", run.Status)
+	}
+}
