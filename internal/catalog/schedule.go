@@ -265,3 +265,50 @@ func wallTime(w time.Time, loc *time.Location) time.Time {
 	}
 	return first
 }
+
+// Describe says when the schedule fires in plain words for the common
+// shapes ("every day at 07:00", "Mondays at 08:00", "weekdays at 06:30",
+// "on day 1 of each month at 09:00"), and falls back to the cron spec.
+func (s *Schedule) Describe() string {
+	minute, okM := single(s.minute)
+	hour, okH := single(s.hour)
+	const allMonths = uint64(1<<13 - 2) // bits 1..12
+	if !okM || !okH || s.month != allMonths {
+		return "cron " + s.spec
+	}
+	at := fmt.Sprintf("at %02d:%02d", hour, minute)
+	days := s.dow &^ (1 << 7)
+	switch {
+	case s.domStar && s.dowStar:
+		return "every day " + at
+	case s.domStar && days == 0b0111110:
+		return "weekdays " + at
+	case s.domStar:
+		names := []string{"Sundays", "Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays"}
+		var on []string
+		for d := 1; d <= 7; d++ { // Monday first
+			if days&(1<<uint(d%7)) != 0 {
+				on = append(on, names[d%7])
+			}
+		}
+		return strings.Join(on, ", ") + " " + at
+	case s.dowStar:
+		if d, ok := single(s.dom); ok {
+			return fmt.Sprintf("on day %d of each month %s", d, at)
+		}
+	}
+	return "cron " + s.spec
+}
+
+// single returns the one value set in bits.
+func single(bits uint64) (int, bool) {
+	if bits == 0 || bits&(bits-1) != 0 {
+		return 0, false
+	}
+	for i := 0; i < 64; i++ {
+		if bits == 1<<uint(i) {
+			return i, true
+		}
+	}
+	return 0, false
+}

@@ -168,3 +168,27 @@ func TestParseScheduleErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestScheduleDescribe(t *testing.T) {
+	cases := map[string]string{
+		"0 7 * * *":        "every day at 07:00",
+		"@daily":           "every day at 00:00",
+		"0 8 * * 1":        "Mondays at 08:00",
+		"30 6 * * MON-FRI": "weekdays at 06:30",
+		"0 9 * * 0,3":      "Wednesdays, Sundays at 09:00",
+		"0 9 * * 7":        "Sundays at 09:00",
+		"15 9 1 * *":       "on day 1 of each month at 09:15",
+		"*/15 * * * *":     "cron */15 * * * *",
+		"0 7 * 1 *":        "cron 0 7 * 1 *",
+		"0 7 1 * 1":        "cron 0 7 1 * 1",
+	}
+	for spec, want := range cases {
+		s, err := ParseSchedule(spec)
+		if err != nil {
+			t.Fatalf("%s: %v", spec, err)
+		}
+		if got := s.Describe(); got != want {
+			t.Errorf("Describe(%q) = %q, want %q", spec, got, want)
+		}
+	}
+}

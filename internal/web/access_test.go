@@ -510,6 +510,9 @@ func TestRoles(t *testing.T) {
 	if code, _, _ := fetch(t, c, "POST", noHook.URL+send, url.Values{"csrf": {tok}}); code != http.StatusServiceUnavailable {
 		t.Errorf("re-send without a delivery service: %d, want 503", code)
 	}
+	if _, page, _ := fetch(t, c, "GET", noHook.URL+"/reports", nil); strings.Contains(page, "Send now") || !strings.Contains(page, "Mail is not configured") {
+		t.Errorf("/reports on a server that cannot mail: want no Send now button and a note saying mail is not configured")
+	}
 }
 
 func TestAuthProxy(t *testing.T) {

@@ -45,18 +45,20 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 		Definitions   []definition
 		Runs          []runRow
 		Yesterday     string // the default date of "send now"
+		CanSend       bool   // this server can mail reports
 	}{Heading: "Reports", Lede: "Every run is archived: the page as it was sent, its PDF, and who received it."}
 	for _, n := range c.ReportNames() {
 		if name != "" && n != name {
 			continue
 		}
 		rep := c.Reports[n]
-		sched := "by hand only"
-		if rep.Schedule != "" {
-			sched = "schedule " + rep.Schedule
-			if rep.TimeZone != "" {
-				sched += " " + rep.TimeZone
+		sched := "sent by hand only"
+		if rep.Cron != nil {
+			tz := rep.TimeZone
+			if tz == "" {
+				tz = s.runner.Location().String()
 			}
+			sched = "sent " + rep.Cron.Describe() + " " + tz
 		}
 		data.Definitions = append(data.Definitions, definition{rep.Name, rep.Title, rep.Dashboard, sched,
 			strings.Join(append(append([]string{}, rep.To...), rep.Cc...), ", ")})
@@ -78,6 +80,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		data.Runs = append(data.Runs, row)
 	}
+	data.CanSend = s.auth.resend != nil
 	data.Yesterday = time.Now().In(s.runner.Location()).AddDate(0, 0, -1).Format(query.DateLayout)
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, "reports", s.page(data.Heading, "reports", false, data))
@@ -90,8 +93,11 @@ func newRunRow(run database.RunSummary, base string) runRow {
 		Delivered: strconv.Itoa(run.Sent) + " of " + strconv.Itoa(run.Recipients),
 		Link:      base + "/" + date + "?run=" + strconv.FormatInt(run.ID, 10),
 	}
-	if run.Partial && run.Status == database.RunSent {
+	switch {
+	case run.Partial && run.Status == database.RunSent:
 		row.Status, row.Tone = "sent (partial)", "warn"
+	case run.Status == database.RunRendered:
+		row.Status = "waiting to send" // rendered and archived; deliveries pending
 	}
 	if run.Failed > 0 {
 		row.Delivered += " (" + strconv.Itoa(run.Failed) + " failed)"
