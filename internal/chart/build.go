@@ -203,13 +203,19 @@ func (b *build) cartesian() (template.HTML, error) {
 	// points on the plot's edges the first and last date labels are cut off
 	// (containLabel does not count them) or dropped by hideOverlap.
 	xAxis := categoryAxis(cats)
+	// Tilted category labels hang left of their tick; the first one would
+	// be cut at the chart's edge.
+	gridLeft := "8"
+	if xAxis.AxisLabel.Rotate != 0 {
+		gridLeft = "40"
+	}
 	gl := append(b.globals(legend, colors),
 		charts.WithTooltipOpts(opts.Tooltip{
 			Show: opts.Bool(true), Trigger: "axis", AxisPointer: &opts.AxisPointer{Type: pointer},
 			ValueFormatter: funcStr(b.formatter(leftUnit, false)),
 		}),
 		charts.WithGridOpts(opts.Grid{
-			Left: "8", Right: right, Top: strconv.Itoa(b.layout(legend).gridTop), Bottom: "8",
+			Left: gridLeft, Right: right, Top: strconv.Itoa(b.layout(legend).gridTop), Bottom: "8",
 			ContainLabel: opts.Bool(true),
 		}),
 		charts.WithXAxisOpts(xAxis),
