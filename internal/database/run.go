@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/frame"
@@ -44,10 +45,12 @@ func (db *DB) Query(ctx context.Context, query string, args []any, opts RunOptio
 	}
 	var f *frame.Frame
 	err := db.InTx(ctx, &sql.TxOptions{ReadOnly: true}, func(tx *sqlx.Tx) error {
-		ms := strconv.FormatInt(opts.Timeout.Milliseconds(), 10)
-		if _, err := tx.ExecContext(ctx,
-			`SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', $2, true), set_config('jit', 'off', true)`,
-			ms, opts.TimeZone); err != nil {
+		// One simple-protocol statement without arguments is one round
+		// trip; a parameterised set_config took two. Both values are
+		// literals made here: a number, and a quoted zone name.
+		settings := "SET LOCAL statement_timeout = " + strconv.FormatInt(opts.Timeout.Milliseconds(), 10) +
+			"; SET LOCAL TIME ZONE " + pq.QuoteLiteral(opts.TimeZone) + "; SET LOCAL jit = off"
+		if _, err := tx.ExecContext(ctx, settings); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, query, args...)
