@@ -65,21 +65,21 @@ var funcs = template.FuncMap{
 func NewRenderer() (*Renderer, error) {
 	r := &Renderer{pages: map[string]*template.Template{}}
 	files := map[string][]string{
-		"index":     {"templates/layout.html", "templates/index.html"},
-		"dashboard": {"templates/layout.html", "templates/dashboard.html"},
+		"index":     {"templates/head.html", "templates/layout.html", "templates/index.html"},
+		"dashboard": {"templates/head.html", "templates/layout.html", "templates/dashboard.html"},
 		// A page around content rendered earlier (see Content).
-		"prerendered": {"templates/layout.html", "templates/prerendered.html"},
-		"glossary":    {"templates/layout.html", "templates/glossary.html"},
-		"error":       {"templates/layout.html", "templates/error.html"},
-		"reports":     {"templates/layout.html", "templates/reports.html"},
+		"prerendered": {"templates/head.html", "templates/layout.html", "templates/prerendered.html"},
+		"glossary":    {"templates/head.html", "templates/layout.html", "templates/glossary.html"},
+		"error":       {"templates/head.html", "templates/layout.html", "templates/error.html"},
+		"reports":     {"templates/head.html", "templates/layout.html", "templates/reports.html"},
 		"report":      {"templates/dashboard.html", "templates/report.html"},
 		// Access and sharing: pages without navigation for people without
 		// an account, and the editors' share link page.
-		"login":            {"templates/public.html", "templates/login.html"},
-		"expired":          {"templates/public.html", "templates/expired.html"},
-		"shared-dashboard": {"templates/public.html", "templates/dashboard.html"},
-		"shared-reports":   {"templates/public.html", "templates/reports.html"},
-		"shares":           {"templates/layout.html", "templates/shares.html"},
+		"login":            {"templates/head.html", "templates/public.html", "templates/login.html"},
+		"expired":          {"templates/head.html", "templates/public.html", "templates/expired.html"},
+		"shared-dashboard": {"templates/head.html", "templates/public.html", "templates/dashboard.html"},
+		"shared-reports":   {"templates/head.html", "templates/public.html", "templates/reports.html"},
+		"shares":           {"templates/head.html", "templates/layout.html", "templates/shares.html"},
 	}
 	for name, paths := range files {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, paths...)

@@ -107,8 +107,6 @@ type dashboardContext struct {
 	path     string
 	glossary string
 	locked   map[string]string
-	shared   bool
-	label    string
 }
 
 func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d *catalog.Dashboard, dc dashboardContext) error {
@@ -135,7 +133,6 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d *cata
 		}
 	}
 	p := s.page(d.Title, "home", true, content)
-	p.Shared, p.SharedLabel = dc.shared, dc.label
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, "prerendered", p)
 }

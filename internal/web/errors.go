@@ -36,24 +36,31 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 		if err == nil {
 			return
 		}
-		pe := &pageError{}
-		if !errors.As(err, &pe) {
-			pe = classify(err)
-		}
-		if pe.status >= 500 {
-			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		}
+		pe := s.pageErrorOf(r, r.URL.Path, err)
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(pe.status)
 		s.pages.Render(w, "error", page.Page{
-			Title: pe.heading, TimeZone: s.runner.Location().String(),
+			Title: pe.heading, Assets: s.assets.Base(), TimeZone: s.runner.Location().String(),
 			Data: struct {
 				Heading, Message string
 				Back             bool
 			}{pe.heading, pe.message, pe.status != http.StatusGone},
 		})
 	})
+}
+
+// pageErrorOf is the page an error of a request shows; server-side
+// failures are logged, with path as given (share links hide their token).
+func (s *Server) pageErrorOf(r *http.Request, path string, err error) *pageError {
+	pe := &pageError{}
+	if !errors.As(err, &pe) {
+		pe = classify(err)
+	}
+	if pe.status >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", path, "err", err)
+	}
+	return pe
 }
 
 func classify(err error) *pageError {

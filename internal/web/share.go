@@ -52,13 +52,7 @@ func (s *Server) handleShared(h handlerFunc) http.Handler {
 		if err == nil {
 			return
 		}
-		pe := &pageError{}
-		if !errors.As(err, &pe) {
-			pe = classify(err)
-		}
-		if pe.status >= 500 {
-			s.log.Error("request failed", "method", r.Method, "path", "/s/…", "err", err)
-		}
+		pe := s.pageErrorOf(r, "/s/…", err)
 		s.renderStatus(w, pe.status, "expired", page.Page{
 			Title: pe.heading, Assets: s.assets.Base(), TimeZone: s.runner.Location().String(),
 			Data: struct{ Heading, Message string }{pe.heading, pe.message},

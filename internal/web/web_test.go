@@ -337,3 +337,19 @@ func TestHealthMetricsAndAssets(t *testing.T) {
 		t.Errorf("/kpis = %d, CSP %q", code, h.Get("Content-Security-Policy"))
 	}
 }
+
+// An unknown dashboard is a styled 404 page that says what was not found.
+func TestNotFoundPage(t *testing.T) {
+	ts := startServer(t, demoDB(t), "../..")
+	code, body, _ := get(t, ts.URL+"/d/no-such-dashboard")
+	if code != http.StatusNotFound || !strings.Contains(body, "no-such-dashboard") {
+		t.Fatalf("GET /d/no-such-dashboard = %d, want 404 naming it", code)
+	}
+	m := regexp.MustCompile(`<link rel="stylesheet" href="([^"]+)">`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("the 404 page links no stylesheet")
+	}
+	if code, _, _ := get(t, ts.URL+m[1]); code != http.StatusOK {
+		t.Errorf("the 404 page's stylesheet %s = %d, want 200", m[1], code)
+	}
+}
