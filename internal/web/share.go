@@ -314,7 +314,9 @@ func (s *Server) renderShares(w http.ResponseWriter, r *http.Request, status int
 	data.Expiries = expiryChoices
 	data.CSRF = s.csrfToken(w, r, currentPrincipal(r.Context()))
 	w.Header().Set("Cache-Control", "no-store")
-	return s.renderStatus(w, status, "shares", s.page("Share links", "shares", false, data))
+	pg := s.page("Share links", "shares", false, data)
+	pg.Account = s.account(w, r)
+	return s.renderStatus(w, status, "shares", pg)
 }
 
 // formatParams writes locked parameters as "channel=web, region=north".

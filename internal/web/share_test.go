@@ -372,6 +372,9 @@ func TestSharesPage(t *testing.T) {
 	if strings.Contains(list, m[2]) {
 		t.Errorf("the list shows the token again")
 	}
+	if !strings.Contains(list, `<a href="/shares" class="active">`) || !strings.Contains(list, "Sign out") {
+		t.Errorf("/shares lacks its own navigation entry or the sign-out button")
+	}
 	row := regexp.MustCompile(`<tr data-share="(\d+)">(?s:.*?)</tr>`).FindStringSubmatch(list)
 	if row == nil || !strings.Contains(row[0], "channel=web") || !strings.Contains(row[0], "Campaign") || !strings.Contains(row[0], "active") {
 		t.Fatalf("the list does not show the new link:\n%s", list)
