@@ -157,9 +157,27 @@ func TestProxy(t *testing.T) {
 	if p.User(v6) != "a@example.com" {
 		t.Errorf("IPv6 loopback proxy not trusted")
 	}
-	if !IsLoopback(req("127.0.0.1:1")) || IsLoopback(req("127.0.0.1:1", "X-Forwarded-For", "198.51.100.1")) ||
-		IsLoopback(req("192.0.2.1:1")) {
+	direct := &Proxy{}
+	if !direct.IsLoopback(req("127.0.0.1:1")) || direct.IsLoopback(req("127.0.0.1:1", "X-Forwarded-For", "198.51.100.1")) ||
+		direct.IsLoopback(req("127.0.0.1:1", "X-Real-IP", "198.51.100.1")) || direct.IsLoopback(req("192.0.2.1:1")) {
 		t.Errorf("IsLoopback wrong")
+	}
+	if p.IsLoopback(req("[::1]:80")) {
+		t.Errorf("a configured proxy on loopback counts as a program on this machine")
+	}
+	twice := req("10.1.2.3:5555", "X-Forwarded-Email", "viewer@example.com")
+	twice.Header.Add("X-Forwarded-Email", "admin@example.com")
+	if got := p.User(twice); got != "" {
+		t.Errorf("User with the header twice = %q, want nobody", got)
+	}
+	if got := p.User(req("10.1.2.3:5555", "X-Forwarded-Email", "admin@example.com, viewer@example.com")); got != "" {
+		t.Errorf("User with two addresses in the header = %q, want nobody", got)
+	}
+	for host, want := range map[string]bool{"127.0.0.1:8080": true, "localhost:8080": true, "LOCALHOST": true, "[::1]:80": true,
+		"app.localhost:1": true, "127.1.2.3": true, "rebind.attacker.example:8080": false, "10.0.0.1:8080": false, "": false} {
+		if LoopbackHost(host) != want {
+			t.Errorf("LoopbackHost(%q) = %v, want %v", host, !want, want)
+		}
 	}
 	mapped := req("[::ffff:10.0.0.1]:80", "X-Forwarded-Email", "b@example.com")
 	if p.User(mapped) != "b@example.com" {

@@ -74,11 +74,19 @@ func (p *Proxy) trusts(a netip.Addr) bool {
 
 // User returns the email the auth proxy vouches for, or "" when the
 // request does not come from a trusted proxy or carries no such header.
+//
+// A header that appears more than once, or lists several addresses, gives
+// "": a proxy that appends to the client's header instead of replacing it
+// would otherwise let the client choose.
 func (p *Proxy) User(r *http.Request) string {
 	if !p.AuthProxy() || !p.Trusts(r) {
 		return ""
 	}
-	return NormalizeEmail(r.Header.Get(p.Header))
+	values := r.Header.Values(p.Header)
+	if len(values) != 1 || strings.Contains(values[0], ",") {
+		return ""
+	}
+	return NormalizeEmail(values[0])
 }
 
 // ClientIP is the address of the client: the peer, or when the peer is a
@@ -122,11 +130,35 @@ func (p *Proxy) Host(r *http.Request) string {
 	return r.Host
 }
 
-// IsLoopback reports whether the request comes straight from this machine
-// (not relayed by a proxy that says whom for).
-func IsLoopback(r *http.Request) bool {
+// IsLoopback reports whether the request comes straight from a program on
+// this machine: a loopback peer that is not a configured proxy and carries
+// none of the headers proxies add.
+func (p *Proxy) IsLoopback(r *http.Request) bool {
 	a, ok := peer(r)
-	return ok && a.IsLoopback() && r.Header.Get("X-Forwarded-For") == "" && r.Header.Get("Forwarded") == ""
+	if !ok || !a.IsLoopback() || p.trusts(a) {
+		return false
+	}
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip", "X-Forwarded-Host"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// LoopbackHost reports whether a Host header (host or host:port) names
+// this machine: localhost, a name under .localhost, or a loopback address.
+func LoopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 func peer(r *http.Request) (netip.Addr, bool) {

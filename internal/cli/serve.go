@@ -92,7 +92,7 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 		Log: e.log, DB: e.db, Data: e.data, Runner: runner, Metrics: m, Catalog: cat,
 		Proxy: e.cfg.Proxy(), DenyWithoutAuth: !isLoopback(sf.addr) && !sf.insecureNoAuth,
 		SessionTTL: e.cfg.SessionTTL, MetricsPublic: e.cfg.MetricsPublic, BaseURL: e.cfg.BaseURL,
-		Resend: resender(svc),
+		Resend: resender(svc), Accounts: &hasUsers, AnyHost: sf.insecureNoAuth,
 	})
 	if err != nil {
 		return err

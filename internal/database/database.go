@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -32,10 +33,16 @@ type Options struct {
 // A URL without sslmode gets sslmode=disable when it points at a local host,
 // since lib/pq would otherwise insist on TLS.
 func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	if strings.Contains(rawURL, "://") {
+		// The parser's message quotes the whole URL, password included.
+		if _, err := url.Parse(rawURL); err != nil {
+			return nil, apperr.Invalid("the database URL %s cannot be read: characters such as @ : / ? # %% or spaces in the user name or password must be percent-encoded", Redact(rawURL))
+		}
+	}
 	dsn := withLocalSSLDefault(rawURL)
 	x, err := sqlx.Open("postgres", dsn)
 	if err != nil {
-		return nil, apperr.Invalid("database URL: %v", err)
+		return nil, apperr.Invalid("database URL %s: %s", Redact(rawURL), strings.ReplaceAll(err.Error(), rawURL, Redact(rawURL)))
 	}
 	if opts.MaxOpenConns <= 0 {
 		opts.MaxOpenConns = 10
@@ -58,17 +65,28 @@ func (db *DB) Close() error { return db.x.Close() }
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }
 
-// Redact returns the URL with its password replaced, safe to log or print.
+// dsnPassword finds the password of a key=value connection string.
+var dsnPassword = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+
+// Redact returns the connection string with its password replaced, safe to
+// log or print: the URL's user password and password= query parameter, or
+// password= of a key=value string.
 func Redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.User == nil {
-		if err != nil {
-			return "(unparseable URL)"
-		}
-		return rawURL
+	if !strings.Contains(rawURL, "://") {
+		return dsnPassword.ReplaceAllString(rawURL, "${1}xxxxx")
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(unreadable URL)"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }

@@ -134,7 +134,9 @@ func ParseURL(raw string) (*Endpoint, error) {
 		return nil, apperr.Invalid("mail: SMTP URL has no host: %v", errBadURL)
 	}
 	if u.Path != "" && u.Path != "/" {
-		return nil, apperr.Invalid("mail: SMTP URL must not have a path (got %q)", u.Path)
+		// The "path" may be the end of a password with an unescaped slash:
+		// do not print it.
+		return nil, apperr.Invalid("mail: SMTP URL must not have a path (a / in the password must be written %%2F): %v", errBadURL)
 	}
 	if u.Fragment != "" {
 		return nil, apperr.Invalid("mail: SMTP URL must not have a #fragment: %v", errBadURL)

@@ -42,7 +42,8 @@ import (
 
 // Limits and defaults of sign-in and sessions.
 const (
-	loginAttempts   = 5
+	loginAttempts   = 5  // per client address and minute
+	accountAttempts = 20 // per account and minute, from any addresses
 	loginWindow     = time.Minute
 	defaultSession  = 12 * time.Hour
 	usersCacheTTL   = 5 * time.Second
@@ -59,7 +60,9 @@ type auth struct {
 	metricsPublic   bool
 	baseURL         string
 	resend          func(ctx context.Context, report string, date time.Time) error
-	limiter         *access.Limiter
+	limiter         *access.Limiter // per client address
+	accountLimiter  *access.Limiter // per account: looser, so that others cannot lock a person out
+	anyHost         bool
 
 	mu           sync.Mutex
 	usersKnown   bool
@@ -71,7 +74,11 @@ func newAuth(cfg Config) *auth {
 	a := &auth{
 		proxy: cfg.Proxy, denyWithoutAuth: cfg.DenyWithoutAuth, sessionTTL: cfg.SessionTTL,
 		metricsPublic: cfg.MetricsPublic, baseURL: cfg.BaseURL, resend: cfg.Resend,
-		limiter: access.NewLimiter(loginAttempts, loginWindow),
+		limiter: access.NewLimiter(loginAttempts, loginWindow), accountLimiter: access.NewLimiter(accountAttempts, loginWindow),
+		anyHost: cfg.AnyHost,
+	}
+	if cfg.Accounts != nil {
+		a.usersKnown, a.hasUsers, a.usersChecked = true, *cfg.Accounts, time.Now()
 	}
 	if a.sessionTTL <= 0 {
 		a.sessionTTL = defaultSession
@@ -172,6 +179,13 @@ func (s *Server) identify(r *http.Request) (*principal, error) {
 	if s.auth.denyWithoutAuth {
 		return nil, apperr.Unavailable("this server listens beyond loopback and has no accounts: add one with 'opsboard user add EMAIL --role admin'")
 	}
+	// Without accounts every visitor is the local admin, so the request
+	// must be addressed to this machine: a page of another site whose name
+	// was rebound to 127.0.0.1 sends its own host name.
+	if !s.auth.anyHost && !access.LoopbackHost(r.Host) {
+		return nil, &pageError{status: http.StatusMisdirectedRequest, heading: "Wrong address",
+			message: "Without accounts this server answers only at 127.0.0.1, [::1] or localhost.", err: apperr.ErrForbidden}
+	}
 	return &principal{Email: localAdminEmail, Role: access.Admin}, nil
 }
 
@@ -221,7 +235,7 @@ func isData(path string) bool {
 // top of this file).
 func (s *Server) protectOps(next http.Handler) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		if r.URL.Path == "/metrics" && !s.auth.metricsPublic && !access.IsLoopback(r) {
+		if r.URL.Path == "/metrics" && !s.auth.metricsPublic && !s.auth.proxy.IsLoopback(r) {
 			p, err := s.identify(r)
 			if err != nil {
 				return err
@@ -243,6 +257,12 @@ func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request, p *principal)
 	}
 	if c, err := r.Cookie(access.CSRFCookie); err == nil && len(c.Value) >= 32 {
 		return c.Value
+	}
+	// Set earlier in this response: the browser keeps only the last one.
+	for _, line := range w.Header().Values("Set-Cookie") {
+		if c, err := http.ParseSetCookie(line); err == nil && c.Name == access.CSRFCookie {
+			return c.Value
+		}
 	}
 	token := access.RandomString(32)
 	http.SetCookie(w, &http.Cookie{
@@ -324,7 +344,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	email := access.NormalizeEmail(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
 	d := loginData{Email: email, Next: safeNext(r.PostFormValue("next"))}
-	if ok, retry := s.auth.limiter.Allow("ip:"+s.auth.proxy.ClientIP(r), "email:"+email); !ok {
+	ok, retry := s.auth.limiter.Allow("ip:" + s.auth.proxy.ClientIP(r))
+	if ok {
+		ok, retry = s.auth.accountLimiter.Allow("email:" + email)
+	}
+	if !ok {
 		secs := int(retry.Seconds()) + 1
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		d.Error = "Too many sign-in attempts. Wait " + strconv.Itoa(secs) + " seconds and try again."
@@ -402,8 +426,14 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 // safeNext keeps a post-login destination only when it is a path on this
 // site, so the sign-in form cannot be used to send people elsewhere.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") ||
-		strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/logout") {
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f || c == '\\' {
+			return "" // browsers drop tabs and newlines and read \ as /
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(next, "/") ||
+		strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/logout") {
 		return ""
 	}
 	return next

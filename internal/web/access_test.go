@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"github.com/opsboard/opsboard/internal/database/dbtest"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -9,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -99,6 +101,10 @@ func fetch(t *testing.T, c *http.Client, method, target string, form url.Values,
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			req.Host = headers[i+1]
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := c.Do(req)
@@ -163,10 +169,58 @@ func TestWithoutAccountsEveryRequestIsTheLocalAdmin(t *testing.T) {
 		t.Errorf("POST /shares without CSRF = %d, want 403", code)
 	}
 
+	// A fresh browser's first visit to /shares gets one CSRF cookie, and
+	// the forms carry its token: the first link it creates works.
+	fresh := newClient(hs)
+	code, body, resp := fetch(t, fresh, "GET", hs.URL+"/shares", nil)
+	var set []string
+	for _, line := range resp.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(line, access.CSRFCookie+"=") {
+			set = append(set, line)
+		}
+	}
+	m := csrfRE.FindStringSubmatch(body)
+	if code != http.StatusOK || len(set) != 1 || m == nil || !strings.HasPrefix(set[0], access.CSRFCookie+"="+m[1]+";") {
+		t.Fatalf("first /shares: %d, CSRF cookies %q; want one, matching the forms' token", code, set)
+	}
+	if code, _, _ := fetch(t, fresh, "POST", hs.URL+"/shares", url.Values{"csrf": {m[1]}, "kind": {"dashboard"}, "target": {"daily-ops"}, "expires": {"7d"}}); code != http.StatusOK {
+		t.Errorf("first share link from a fresh browser = %d, want 200", code)
+	}
+
+	// The local admin exists only for requests addressed to this machine:
+	// a site whose name is rebound to 127.0.0.1 gets nothing.
+	for _, path := range []string{"/kpis", "/d/daily-ops/panels/p1.csv", "/shares"} {
+		if code, _, _ := fetch(t, newClient(hs), "GET", hs.URL+path, nil, "Host", "rebind.attacker.example"); code != http.StatusMisdirectedRequest {
+			t.Errorf("GET %s with Host rebind.attacker.example = %d, want 421", path, code)
+		}
+	}
+	anyHost := startAuthServer(t, db, "../..", false, func(c *web.Config) { c.AnyHost = true })
+	if code, _, _ := fetch(t, newClient(anyHost), "GET", anyHost.URL+"/kpis", nil, "Host", "ops.internal.example"); code != http.StatusOK {
+		t.Errorf("with --insecure-no-auth, another host name = %d, want 200", code)
+	}
+
 	// A server that listens beyond loopback never falls back to that.
 	closed := startAuthServer(t, db, "../..", false, func(c *web.Config) { c.DenyWithoutAuth = true })
 	if code, _, _ := fetch(t, newClient(closed), "GET", closed.URL+"/kpis", nil); code != http.StatusServiceUnavailable {
 		t.Errorf("without accounts and with DenyWithoutAuth, /kpis = %d, want 503", code)
+	}
+}
+
+// When opsboard's own database fails, a server that started with accounts
+// keeps asking for a sign-in: it never falls back to the local admin.
+func TestSignInSurvivesADatabaseFailure(t *testing.T) {
+	data := demoDB(t)
+	dead, err := database.Open(context.Background(), dbtest.URL(t), database.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead.Close()
+	accounts := true
+	hs := startAuthServer(t, data, "../..", false, func(c *web.Config) { c.DB, c.Accounts = dead, &accounts })
+	for _, path := range []string{"/d/daily-ops", "/d/daily-ops/panels/p1.csv", "/kpis"} {
+		if code, _, _ := fetch(t, newClient(hs), "GET", hs.URL+path, nil); code == http.StatusOK {
+			t.Errorf("GET %s with opsboard's database down = 200 to an anonymous visitor", path)
+		}
 	}
 }
 
@@ -371,16 +425,35 @@ func TestLoginRateLimit(t *testing.T) {
 		hs := startAuthServer(t, db, "../..", false, func(c *web.Config) { c.Proxy = proxy })
 		c := newClient(hs)
 		tok := csrfOn(t, c, hs, "/login")
-		for i := range 5 {
-			ip := "203.0.113." + string(rune('1'+i))
-			if code, _ := attempt(hs, c, tok, "viewer@example.com", "wrong-password", ip); code != http.StatusUnauthorized {
-				t.Fatalf("wrong attempt %d = %d, want 401", i+1, code)
+		wrong := func(from, to int) {
+			t.Helper()
+			for i := from; i < to; i++ {
+				ip := "203.0.113." + strconv.Itoa(i+1)
+				if code, _ := attempt(hs, c, tok, "viewer@example.com", "wrong-password", ip); code != http.StatusUnauthorized {
+					t.Fatalf("wrong attempt %d = %d, want 401", i+1, code)
+				}
 			}
 		}
+		// A few guesses from elsewhere do not lock the owner out...
+		wrong(0, 5)
+		var ownerTok string
+		owner := newClientWithCSRF(t, hs, &ownerTok)
+		if code, _ := attempt(hs, owner, ownerTok, "viewer@example.com", password, "203.0.113.200"); code != http.StatusSeeOther {
+			t.Errorf("the owner after 5 wrong guesses from other addresses = %d, want 303", code)
+		}
+		// ...but many, from many addresses, stop everyone for a while.
+		wrong(5, 19)
 		if code, _ := attempt(hs, c, tok, "VIEWER@example.com", password, "203.0.113.99"); code != http.StatusTooManyRequests {
-			t.Errorf("6th attempt for one account from a new address = %d, want 429", code)
+			t.Errorf("21st attempt for one account from a new address = %d, want 429", code)
 		}
 	})
+}
+
+// newClientWithCSRF is a fresh client with the sign-in form's token in *tok.
+func newClientWithCSRF(t *testing.T, hs *httptest.Server, tok *string) *http.Client {
+	c := newClient(hs)
+	*tok = csrfOn(t, c, hs, "/login")
+	return c
 }
 
 func TestCSRF(t *testing.T) {

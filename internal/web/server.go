@@ -65,6 +65,15 @@ type Config struct {
 	// BaseURL is the server's public address (OPSBOARD_BASE_URL), for the
 	// share links made on /shares; empty: the address a request came to.
 	BaseURL string
+	// AnyHost lets a server without accounts answer requests addressed to
+	// any host name (serve --insecure-no-auth). Otherwise such a server
+	// answers only requests for 127.0.0.1, [::1] or localhost, so that a
+	// web page whose name is rebound to 127.0.0.1 cannot read it.
+	AnyHost bool
+	// Accounts is whether accounts existed when the server started (serve
+	// knows); nil: the first request asks the database. With an answer, a
+	// database that fails later never turns sign-in off.
+	Accounts *bool
 	// Resend re-sends the archived report of a date to its recipients
 	// (POST /reports/{name}/{date}/send, editors). Nil: that answers 503.
 	Resend func(ctx context.Context, report string, date time.Time) error

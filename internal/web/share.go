@@ -40,6 +40,8 @@ var (
 		message: "Check that you copied the whole address, or ask the person who shared it for a new one.", err: apperr.ErrNotFound}
 	errLinkExpired = &pageError{status: http.StatusGone, heading: "This link has expired",
 		message: "Ask the person who shared it for a new one."}
+	errLinkOutdated = &pageError{status: http.StatusGone, heading: "This link no longer works",
+		message: "What it showed has changed since it was shared. Ask the person who shared it for a new one."}
 )
 
 // handleShared is handle for share links: errors are shown on a plain page
@@ -77,6 +79,12 @@ func (s *Server) openShare(r *http.Request, kind string) (*database.ShareLink, e
 		return nil, errLinkExpired
 	case kind != "" && link.Kind != kind:
 		return nil, notFound("This shared view has no such page.")
+	}
+	// The definitions may have changed since the link was made: a locked
+	// filter that is gone would no longer restrict anything.
+	if err := access.CheckShare(s.Catalog(), link.Kind, link.Target, link.Params); err != nil {
+		s.log.Warn("share link no longer fits its definitions", "share", link.ID, "err", err)
+		return nil, errLinkOutdated
 	}
 	return link, nil
 }

@@ -401,3 +401,31 @@ func TestSharesPage(t *testing.T) {
 		t.Errorf("with OPSBOARD_BASE_URL, the new link is %v", m)
 	}
 }
+
+// A link whose locked filter has since been removed from the dashboard
+// stops working instead of showing everything.
+func TestShareLinkOutlivedByItsFilter(t *testing.T) {
+	db := demoDB(t)
+	addUser(t, db, "lead@example.com", "editor")
+	changed := map[string]string{}
+	for k, v := range shareDefs {
+		changed[k] = v
+	}
+	changed["dashboards/by-channel.yaml"] = strings.Replace(shareDefs["dashboards/by-channel.yaml"],
+		"  - param: channel\n    label: Sales channel\n    options: [all, web, app, marketplace]\n", "", 1)
+	if changed["dashboards/by-channel.yaml"] == shareDefs["dashboards/by-channel.yaml"] {
+		t.Fatal("the test did not remove the channel filter")
+	}
+	before := startAuthServer(t, db, writeDefs(t, shareDefs), false, nil)
+	after := startAuthServer(t, db, writeDefs(t, changed), false, nil)
+	token, _ := newShare(t, db, access.ShareDashboard, "by-channel", map[string]string{"channel": "web"}, time.Hour, "")
+	if code, _, _ := fetch(t, newClient(before), "GET", before.URL+access.SharePath(token), nil); code != http.StatusOK {
+		t.Fatalf("the link with its filter in place = %d, want 200", code)
+	}
+	for _, path := range []string{access.SharePath(token), access.SharePath(token) + "/panels/p1.csv"} {
+		code, body, _ := fetch(t, newClient(after), "GET", after.URL+path, nil)
+		if code != http.StatusGone || !strings.Contains(body, "no longer works") {
+			t.Errorf("GET %s after the locked filter was removed = %d, want 410 saying it no longer works", path, code)
+		}
+	}
+}
