@@ -16,8 +16,12 @@ func (s *Server) registerGlossaryRoutes(r *mux.Router) {
 
 // glossaryEntry is one query as the glossary shows it.
 type glossaryEntry struct {
-	Anchor, Name, File, Title, Description, Unit, Better, Params, SQL, UsedBy string
+	Anchor, Name, File, Title, Description, Unit, Better, Params, SQL string
+	UsedBy                                                            []dashboardLink
 }
+
+// dashboardLink is a dashboard a glossary entry is shown on.
+type dashboardLink struct{ Name, Title string }
 
 func (s *Server) glossary(w http.ResponseWriter, r *http.Request) error {
 	c := s.Catalog()
@@ -26,11 +30,11 @@ func (s *Server) glossary(w http.ResponseWriter, r *http.Request) error {
 
 // glossaryData lists the named queries with where they are shown.
 func glossaryData(c *catalog.Catalog, names []string) any {
-	usedBy := map[string][]string{}
+	usedBy := map[string][]dashboardLink{}
 	for _, dn := range c.DashboardNames() {
 		d := c.Dashboards[dn]
 		for _, q := range d.UsedQueries() {
-			usedBy[q] = append(usedBy[q], d.Title)
+			usedBy[q] = append(usedBy[q], dashboardLink{d.Name, d.Title})
 		}
 	}
 	var entries []glossaryEntry
@@ -46,7 +50,7 @@ func glossaryData(c *catalog.Catalog, names []string) any {
 		entries = append(entries, glossaryEntry{
 			Anchor: page.Anchor(q.Name), Name: q.Name, File: q.File, Title: q.Title, Description: q.Description,
 			Unit: q.Unit, Better: q.Better, Params: strings.Join(params, "; "), SQL: q.SQL,
-			UsedBy: strings.Join(usedBy[q.Name], ", "),
+			UsedBy: usedBy[q.Name],
 		})
 	}
 	return struct{ Entries []glossaryEntry }{entries}

@@ -173,7 +173,7 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 func sharedGlossary(c *catalog.Catalog, names []string) []glossaryEntry {
 	g, _ := glossaryData(c, names).(struct{ Entries []glossaryEntry })
 	for i := range g.Entries {
-		g.Entries[i].UsedBy = ""
+		g.Entries[i].UsedBy = nil
 	}
 	return g.Entries
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/opsboard/opsboard/internal/page"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -351,5 +352,28 @@ func TestNotFoundPage(t *testing.T) {
 	}
 	if code, _, _ := get(t, ts.URL+m[1]); code != http.StatusOK {
 		t.Errorf("the 404 page's stylesheet %s = %d, want 200", m[1], code)
+	}
+}
+
+// The glossary lists every shipped query with its SQL, and links each to
+// the dashboards that show it.
+func TestGlossary(t *testing.T) {
+	ts := startServer(t, demoDB(t), "../..")
+	code, body, _ := get(t, ts.URL+"/kpis")
+	if code != http.StatusOK {
+		t.Fatalf("/kpis = %d", code)
+	}
+	cat, err := catalog.Load("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range cat.QueryNames() {
+		if !strings.Contains(body, `id="`+page.Anchor(name)+`"`) {
+			t.Errorf("the glossary has no entry for %s", name)
+		}
+	}
+	entry := regexp.MustCompile(`(?s)<article id="` + page.Anchor("csat/by_lateness") + `">.*?</article>`).FindString(body)
+	if !strings.Contains(entry, `<a href="/d/customer-impact">`) || !strings.Contains(entry, "SELECT") {
+		t.Errorf("csat/by_lateness: want a link to customer-impact and its SQL:\n%s", entry)
 	}
 }
