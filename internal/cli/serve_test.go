@@ -104,4 +104,9 @@ func TestServeSendsAReportFromTheWeb(t *testing.T) {
 	if !strings.Contains(row, ">sent<") || !strings.Contains(row, "<td>web</td>") {
 		t.Errorf("the archive does not list the run as sent from the web: %q", row)
 	}
+	for _, who := range []string{"ops-leads@example.com", "marketing@example.com (cc)"} {
+		if !strings.Contains(row, who) {
+			t.Errorf("the archive's run does not say it went to %s: %q", who, row)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/opsboard/opsboard/internal/apperr"
 )
@@ -39,6 +40,23 @@ type Run struct {
 	CreatedAt  time.Time       `db:"created_at"`
 	UpdatedAt  time.Time       `db:"updated_at"`
 	FinishedAt sql.NullTime    `db:"finished_at"`
+	// Recipients are the addresses (and "to"/"cc") a person chose for this
+	// run; nil: the report's recipients.
+	Recipients     []byte    `db:"recipients"`
+	RenderAttempts int       `db:"render_attempts"`
+	NextRenderAt   time.Time `db:"next_render_at"`
+}
+
+// RecipientMap decodes Recipients; nil when the run has none of its own.
+func (r *Run) RecipientMap() map[string]string {
+	if len(r.Recipients) == 0 || string(r.Recipients) == "null" {
+		return nil
+	}
+	var m map[string]string
+	if json.Unmarshal(r.Recipients, &m) != nil {
+		return nil
+	}
+	return m
 }
 
 // ErrorList decodes the run's errors.
@@ -62,12 +80,19 @@ type Delivery struct {
 }
 
 const runColumns = `id, report, report_date, trigger, status, time_zone, params, errors, partial, subject,
-	html, pdf, message, created_at, updated_at, finished_at`
+	html, pdf, message, created_at, updated_at, finished_at, recipients, render_attempts, next_render_at`
 
 // ClaimScheduledRun creates the scheduled run of report for date. Only one
 // caller across all replicas gets claimed=true; the others get the
 // existing run.
 func (db *DB) ClaimScheduledRun(ctx context.Context, report string, date time.Time, tz string, params any) (run *Run, claimed bool, err error) {
+	// Look first: an INSERT that conflicts still uses up a sequence value,
+	// and every tick asks again for every date in the catch-up window.
+	if run, err := db.ScheduledRun(ctx, report, date); err == nil {
+		return run, false, nil
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		return nil, false, err
+	}
 	p, _ := json.Marshal(params)
 	var id int64
 	err = db.x.GetContext(ctx, &id, `
@@ -86,17 +111,58 @@ func (db *DB) ClaimScheduledRun(ctx context.Context, report string, date time.Ti
 	return run, true, err
 }
 
-// CreateRun records a run made by a person (command line or web). It never
-// replaces a scheduled run: regenerating a day is a new run.
-func (db *DB) CreateRun(ctx context.Context, report string, date time.Time, trigger, tz string, params any) (*Run, error) {
+// CreateRun records a run made by a person (command line or web), for the
+// recipients they chose (nil: the report's). It never replaces a scheduled
+// run: regenerating a day is a new run.
+func (db *DB) CreateRun(ctx context.Context, report string, date time.Time, trigger, tz string, params any, recipients map[string]string) (*Run, error) {
 	p, _ := json.Marshal(params)
+	var rcpt any
+	if recipients != nil {
+		b, _ := json.Marshal(recipients)
+		rcpt = b
+	}
 	var id int64
 	if err := db.x.GetContext(ctx, &id, `
-		INSERT INTO opsboard.report_runs (report, report_date, trigger, time_zone, params)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, report, date, trigger, tz, p); err != nil {
+		INSERT INTO opsboard.report_runs (report, report_date, trigger, time_zone, params, recipients)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, report, date, trigger, tz, p, rcpt); err != nil {
 		return nil, err
 	}
 	return db.RunByID(ctx, id)
+}
+
+// PostponeRender records a render that failed for a passing reason: the
+// run stays unfinished and is rendered again from next on.
+func (db *DB) PostponeRender(ctx context.Context, id int64, errs []string, next time.Time) error {
+	e, _ := json.Marshal(nonNil(errs))
+	return db.Exec(ctx, `UPDATE opsboard.report_runs
+		SET errors = $2, render_attempts = render_attempts + 1, next_render_at = $3, updated_at = now()
+		WHERE id = $1`, id, e, next)
+}
+
+// ScheduleFirstSeen returns when the schedule of report (its cron spec in
+// its time zone) was first seen, recording now when it is new.
+func (db *DB) ScheduleFirstSeen(ctx context.Context, report, schedule, tz string, now time.Time) (time.Time, error) {
+	var first time.Time
+	err := db.x.GetContext(ctx, &first, `
+		INSERT INTO opsboard.report_schedules (report, schedule, time_zone, first_seen) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (report, schedule, time_zone) DO UPDATE SET first_seen = opsboard.report_schedules.first_seen
+		RETURNING first_seen`, report, schedule, tz, now)
+	return first, err
+}
+
+// DeliveriesOf lists the deliveries of several runs, by run.
+func (db *DB) DeliveriesOf(ctx context.Context, runIDs []int64) (map[int64][]Delivery, error) {
+	var out []Delivery
+	err := db.x.SelectContext(ctx, &out, `SELECT id, run_id, recipient, kind, status, attempts, last_error, next_attempt_at, sent_at
+		FROM opsboard.deliveries WHERE run_id = ANY($1) ORDER BY run_id, kind DESC, recipient`, pq.Array(runIDs))
+	if err != nil {
+		return nil, err
+	}
+	by := map[int64][]Delivery{}
+	for _, d := range out {
+		by[d.RunID] = append(by[d.RunID], d)
+	}
+	return by, nil
 }
 
 // ScheduledRun returns the scheduled run of report for date.
@@ -247,13 +313,16 @@ func (db *DB) WithRunLock(ctx context.Context, runID int64, fn func() error) (lo
 	}
 	defer conn.Close()
 	// 181 is the key space of report-run locks.
-	if err := conn.GetContext(ctx, &locked, `SELECT pg_try_advisory_lock(181, $1::int)`, runID); err != nil {
+	// The two-int form takes 32-bit keys: run ids past 2^31 wrap around
+	// (two runs 2^31 apart would only wait for each other).
+	key := runID % (1 << 31)
+	if err := conn.GetContext(ctx, &locked, `SELECT pg_try_advisory_lock(181, $1::int)`, key); err != nil {
 		return false, err
 	}
 	if !locked {
 		return false, nil
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(181, $1::int)`, runID)
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(181, $1::int)`, key)
 	return true, fn()
 }
 

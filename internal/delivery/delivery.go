@@ -91,10 +91,8 @@ func (s *Service) Send(ctx context.Context, name string, date time.Time, opts Se
 	if opts.Trigger == "" {
 		opts.Trigger = "command"
 	}
-	run, err := s.DB.CreateRun(ctx, name, date, opts.Trigger, loc.String(), r.Params)
-	if err != nil {
-		return nil, err
-	}
+	// The recipients are stored with the run, so that whoever finishes it
+	// (this process, or a scheduler after a crash) sends it to them only.
 	recipients := recipientsOf(r)
 	if len(opts.To) > 0 {
 		recipients = map[string]string{}
@@ -102,10 +100,29 @@ func (s *Service) Send(ctx context.Context, name string, date time.Time, opts Se
 			recipients[to] = "to"
 		}
 	}
-	if err := s.process(ctx, run, recipients); err != nil {
-		return run, err
+	run, err := s.DB.CreateRun(ctx, name, date, opts.Trigger, loc.String(), r.Params, recipients)
+	if err != nil {
+		return nil, err
 	}
-	return s.DB.RunByID(ctx, run.ID)
+	for {
+		locked, err := s.process(ctx, run)
+		if err != nil {
+			return run, err
+		}
+		cur, err := s.DB.RunByID(ctx, run.ID)
+		if err != nil {
+			return run, err
+		}
+		if locked || (cur.Status != database.RunRunning && cur.Status != database.RunRendered) {
+			return cur, nil
+		}
+		// A scheduler picked the new run up first: wait for it.
+		select {
+		case <-ctx.Done():
+			return cur, fmt.Errorf("run %d of %s is being produced by another opsboard process: %w", run.ID, name, context.Cause(ctx))
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // Process works on a run until it is done or waiting for a retry: it
@@ -113,14 +130,12 @@ func (s *Service) Send(ctx context.Context, name string, date time.Time, opts Se
 // rendered again) and delivers what is due. Another process working on the
 // same run makes it return at once.
 func (s *Service) Process(ctx context.Context, run *database.Run) error {
-	r, err := s.Producer.Lookup(run.Report)
-	if err != nil {
-		return err
-	}
-	return s.process(ctx, run, recipientsOf(r))
+	_, err := s.process(ctx, run)
+	return err
 }
 
-func (s *Service) process(ctx context.Context, run *database.Run, recipients map[string]string) error {
+// process is Process; locked is false when another process held the run.
+func (s *Service) process(ctx context.Context, run *database.Run) (bool, error) {
 	var perr error
 	locked, err := s.DB.WithRunLock(ctx, run.ID, func() error {
 		// Re-read under the lock: another process may have moved it on.
@@ -129,7 +144,10 @@ func (s *Service) process(ctx context.Context, run *database.Run, recipients map
 			return err
 		}
 		if cur.Status == database.RunRunning {
-			if err := s.render(ctx, cur, recipients); err != nil {
+			if cur.RenderAttempts > 0 && cur.NextRenderAt.After(s.now()) {
+				return nil // a failed render waits for its retry
+			}
+			if err := s.render(ctx, cur); err != nil {
 				perr = err
 				return nil
 			}
@@ -143,41 +161,75 @@ func (s *Service) process(ctx context.Context, run *database.Run, recipients map
 		return nil
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !locked {
 		s.log().Debug("run is being worked on elsewhere", "run", run.ID)
 	}
-	return perr
+	return locked, perr
 }
+
+// maxRenderAttempts bounds the retries of a scheduled run whose render
+// failed for a passing reason (Chromium, the data database, a timeout).
+const maxRenderAttempts = 5
 
 // render produces the run's page, PDF and email and archives them. With
 // on_error: fail, a run with a failed panel is archived as failed and not
-// sent.
-func (s *Service) render(ctx context.Context, run *database.Run, recipients map[string]string) error {
+// sent. A scheduled run whose render fails for another reason (Chromium,
+// the data database, a timeout) is tried again later, up to
+// maxRenderAttempts times; a run made by a person fails at once, for that
+// person to see.
+func (s *Service) render(ctx context.Context, run *database.Run) error {
 	log := s.log().With("report", run.Report, "date", run.ReportDate.Format(query.DateLayout), "run", run.ID)
+	// The archive is written even when ctx ends half-way (serve stopping,
+	// a browser tab closed on "send now").
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	fail := func(html string, reasons ...string) error {
-		if err := s.DB.FailRun(ctx, run.ID, html, reasons); err != nil {
+		if err := s.DB.FailRun(bg, run.ID, html, reasons); err != nil {
 			return err
 		}
 		s.count(run.Report, database.RunFailed)
 		log.Error("report run failed", "errors", strings.Join(reasons, "; "))
 		return apperr.Unavailable("report %s for %s failed: %s", run.Report, run.ReportDate.Format(query.DateLayout), strings.Join(reasons, "; "))
 	}
+	retry := func(html string, reasons ...string) error {
+		attempt := run.RenderAttempts + 1
+		if run.Trigger != "schedule" || attempt >= maxRenderAttempts {
+			return fail(html, reasons...)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err() // stopping: the run is picked up again as it is
+		}
+		next := s.now().Add(s.backoff(attempt))
+		if err := s.DB.PostponeRender(bg, run.ID, reasons, next); err != nil {
+			return err
+		}
+		log.Warn("report run not rendered, will retry", "attempt", attempt, "next", next, "errors", strings.Join(reasons, "; "))
+		return apperr.Unavailable("report %s for %s not rendered yet (attempt %d): %s", run.Report, run.ReportDate.Format(query.DateLayout), attempt, strings.Join(reasons, "; "))
+	}
+	r, err := s.Producer.Lookup(run.Report)
+	if err != nil {
+		return fail("", "the report's definition is gone: "+err.Error())
+	}
+	recipients := run.RecipientMap()
+	if recipients == nil {
+		recipients = recipientsOf(r)
+	}
 	out, err := s.Producer.Render(ctx, run.Report, run.ReportDate)
 	if err != nil {
-		return fail("", err.Error())
+		return retry("", err.Error())
 	}
 	if out.Partial() && out.Report.OnError != "send_partial" {
 		return fail(string(out.HTML), out.Failures...)
 	}
 	pdf, err := s.Producer.PDF(ctx, out)
 	if err != nil {
-		return fail(string(out.HTML), "PDF: "+err.Error())
+		return retry(string(out.HTML), "PDF: "+err.Error())
 	}
 	charts, _, err := s.Producer.ChartImages(ctx, out)
 	if err != nil {
-		return fail(string(out.HTML), "chart images: "+err.Error())
+		return retry(string(out.HTML), "chart images: "+err.Error())
 	}
 	email := &report.Email{Output: out, PDF: pdf, Charts: charts, From: s.sender(), ArchiveURL: s.archiveURL(run)}
 	msg, err := email.Message()
@@ -193,7 +245,7 @@ func (s *Service) render(ctx context.Context, run *database.Run, recipients map[
 	if err != nil {
 		return fail(string(out.HTML), "email: "+err.Error())
 	}
-	if err := s.DB.SaveRendered(ctx, run.ID, out.Subject, string(out.HTML), pdf, raw, out.Failures, out.Partial(), recipients); err != nil {
+	if err := s.DB.SaveRendered(bg, run.ID, out.Subject, string(out.HTML), pdf, raw, out.Failures, out.Partial(), recipients); err != nil {
 		return err
 	}
 	log.Info("report rendered", "partial", out.Partial(), "recipients", len(recipients), "pdf_bytes", len(pdf))
@@ -202,8 +254,15 @@ func (s *Service) render(ctx context.Context, run *database.Run, recipients map[
 
 // deliver sends the archived message to every recipient whose delivery is
 // due, records each outcome, and finishes the run when none is pending.
+//
+// Delivery is at least once: a message the SMTP server accepted is
+// recorded as sent right after, even when ctx ends meanwhile; only if the
+// process dies in between does that recipient get it again, with the same
+// Message-ID.
 func (s *Service) deliver(ctx context.Context, run *database.Run) error {
 	log := s.log().With("report", run.Report, "date", run.ReportDate.Format(query.DateLayout), "run", run.ID)
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	deliveries, err := s.DB.Deliveries(ctx, run.ID)
 	if err != nil {
 		return err
@@ -221,13 +280,13 @@ func (s *Service) deliver(ctx context.Context, run *database.Run) error {
 			continue
 		}
 		// A first attempt is always due; retries wait for their time.
-		if d.Attempts > 0 && d.NextAttemptAt.After(now) {
+		if d.Attempts > 0 && d.NextAttemptAt.After(now) || ctx.Err() != nil {
 			pending++
 			continue
 		}
 		err := s.Transport.SendRaw(ctx, s.From, []string{d.Recipient}, withFrom(run.Message, s.From))
 		if err == nil {
-			if err := s.DB.MarkDelivered(ctx, d.ID); err != nil {
+			if err := s.DB.MarkDelivered(bg, d.ID); err != nil {
 				return err
 			}
 			s.countDelivery("sent")
@@ -245,7 +304,7 @@ func (s *Service) deliver(ctx context.Context, run *database.Run) error {
 			s.countDelivery("failed")
 			log.Error("delivery failed, giving up", "recipient", d.Recipient, "attempt", attempt, "err", err)
 		}
-		if err := s.DB.MarkDeliveryFailed(ctx, d.ID, err.Error(), next); err != nil {
+		if err := s.DB.MarkDeliveryFailed(bg, d.ID, err.Error(), next); err != nil {
 			return err
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", d.Recipient, err))
@@ -253,7 +312,7 @@ func (s *Service) deliver(ctx context.Context, run *database.Run) error {
 	if pending > 0 {
 		return errors.Join(errs...)
 	}
-	deliveries, err = s.DB.Deliveries(ctx, run.ID)
+	deliveries, err = s.DB.Deliveries(bg, run.ID)
 	if err != nil {
 		return err
 	}
@@ -266,7 +325,7 @@ func (s *Service) deliver(ctx context.Context, run *database.Run) error {
 			status = database.RunFailed
 		}
 	}
-	if err := s.DB.FinishRun(ctx, run.ID, status); err != nil {
+	if err := s.DB.FinishRun(bg, run.ID, status); err != nil {
 		return err
 	}
 	s.count(run.Report, status)

@@ -62,6 +62,11 @@ type env struct {
 
 func newEnv(t *testing.T, db *database.DB, root string, smtpURL string, now func() time.Time) *env {
 	t.Helper()
+	// Each test has its own clock, some of them earlier than others': the
+	// schedules seen by an earlier test would hide this one's runs.
+	if err := db.Exec(context.Background(), `DELETE FROM opsboard.report_schedules`); err != nil {
+		t.Fatal(err)
+	}
 	chrome := browser.Need(t)
 	cat, err := catalog.Load(root)
 	if err != nil {
@@ -506,5 +511,200 @@ func TestRunsWaitForMailToBeConfigured(t *testing.T) {
 	}
 	if run, _ = db.RunByID(ctx, run.ID); run.Status != database.RunSent {
 		t.Errorf("run status %q after delivery, want sent", run.Status)
+	}
+}
+
+// opsDailyOnly is a definitions root whose ops-daily report is scheduled at
+// 07:00 New York time for one recipient.
+func opsDailyOnly(t *testing.T) string {
+	return defs(t, map[string]string{
+		"reports/ops-daily.yaml":       "title: Ops daily\ndashboard: daily-ops\nschedule: \"0 7 * * *\"\ntimezone: America/New_York\nto: [lead@example.com]\ncc: [team@example.com]\n",
+		"reports/customer-weekly.yaml": "title: Weekly\ndashboard: customer-impact\nto: [m@example.com]\n",
+	})
+}
+
+// recipientsOfMessages counts the envelope recipients of what arrived.
+func recipientsOfMessages(msgs []mailtest.Received) map[string]int {
+	got := map[string]int{}
+	for _, m := range msgs {
+		for _, r := range m.To {
+			got[r]++
+		}
+	}
+	return got
+}
+
+// A send to chosen recipients that stopped before it rendered (Ctrl-C, a
+// crash) is finished by the scheduler for those recipients only.
+func TestInterruptedSendKeepsItsRecipients(t *testing.T) {
+	db := demoDB(t)
+	ctx := context.Background()
+	smtp := mailtest.Start(t, mailtest.Options{})
+	at := time.Date(2026, 7, 8, 9, 0, 0, 0, newYork)
+	e := newEnv(t, db, opsDailyOnly(t), smtp.URL(), func() time.Time { return at })
+	// What `opsboard send ops-daily --to me@example.com` leaves behind when
+	// it is stopped right after creating its run.
+	if _, err := db.CreateRun(ctx, "ops-daily", time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC), "command", "America/New_York", nil,
+		map[string]string{"me@example.com": "to"}); err != nil {
+		t.Fatal(err)
+	}
+	e.sched.Tick(ctx)
+	got := recipientsOfMessages(smtp.WaitFor(1, 10*time.Second))
+	if got["me@example.com"] != 1 || len(got) != 1 {
+		t.Errorf("the interrupted send went to %v, want me@example.com only", got)
+	}
+}
+
+// A rendered run of a report whose definition was then removed is still
+// delivered as archived; an unrendered one fails, visibly.
+func TestRunsOfARemovedReport(t *testing.T) {
+	db := demoDB(t)
+	ctx := context.Background()
+	at := time.Date(2026, 7, 15, 7, 1, 0, 0, newYork)
+	before := newEnv(t, db, opsDailyOnly(t), "", func() time.Time { return at })
+	before.sched.Tick(ctx) // renders 2026-07-14; no mail configured
+	rendered, err := db.ScheduledRun(ctx, "ops-daily", time.Date(2026, 7, 14, 0, 0, 0, 0, time.UTC))
+	if err != nil || rendered.Status != database.RunRendered {
+		t.Fatalf("the run before the removal: %v %+v", err, rendered)
+	}
+	unrendered, _, err := db.ClaimScheduledRun(ctx, "ops-daily", time.Date(2026, 7, 13, 0, 0, 0, 0, time.UTC), "America/New_York", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	smtp := mailtest.Start(t, mailtest.Options{})
+	after := newEnv(t, db, defs(t, map[string]string{
+		"reports/ops-daily.yaml":       "title: Renamed\ndashboard: daily-ops\nto: [x@example.com]\n",
+		"reports/customer-weekly.yaml": "title: Weekly\ndashboard: customer-impact\nto: [m@example.com]\n",
+	}), smtp.URL(), func() time.Time { return at })
+	// The report is renamed away: its runs now name a report that does not
+	// exist (and ops-daily, unscheduled now, claims nothing new).
+	if err := db.Exec(ctx, `UPDATE opsboard.report_runs SET report = 'ops-daily-old' WHERE id IN ($1, $2)`, rendered.ID, unrendered.ID); err != nil {
+		t.Fatal(err)
+	}
+	after.sched.Tick(ctx)
+	got := recipientsOfMessages(smtp.WaitFor(2, 10*time.Second))
+	if got["lead@example.com"] != 1 || got["team@example.com"] != 1 {
+		t.Errorf("the archived run of the removed report went to %v, want lead and team once", got)
+	}
+	if r, _ := db.RunByID(ctx, rendered.ID); r.Status != database.RunSent {
+		t.Errorf("rendered run of the removed report: %q, want sent", r.Status)
+	}
+	if r, _ := db.RunByID(ctx, unrendered.ID); r.Status != database.RunFailed || !strings.Contains(string(r.Errors), "definition is gone") {
+		t.Errorf("unrendered run of the removed report: %q %s, want failed saying the definition is gone", r.Status, r.Errors)
+	}
+}
+
+// A report seen for the first time does not mail the past days; after a
+// downtime, the days missed since it was first seen are caught up.
+func TestCatchUpStartsWhenTheScheduleWasFirstSeen(t *testing.T) {
+	db := demoDB(t)
+	ctx := context.Background()
+	smtp := mailtest.Start(t, mailtest.Options{})
+	at := time.Date(2026, 8, 3, 10, 0, 0, 0, newYork) // first seen at 10:00, three hours after today's run time
+	e := newEnv(t, db, opsDailyOnly(t), smtp.URL(), func() time.Time { return at })
+	e.sched.CatchUp = 72 * time.Hour
+	e.sched.Tick(ctx)
+	runs, _ := db.ListRuns(ctx, "ops-daily", 100)
+	for _, r := range runs {
+		if r.Trigger == "schedule" && !r.ReportDate.Before(time.Date(2026, 7, 30, 0, 0, 0, 0, time.UTC)) &&
+			r.ReportDate.Before(time.Date(2026, 8, 3, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("a new report claimed the past day %s", r.ReportDate.Format(query.DateLayout))
+		}
+	}
+	// Down from the 3rd at 10:00 to the 5th at 09:00: the runs of the 4th
+	// and the 5th (dates 3rd and 4th) are made, once each.
+	at = time.Date(2026, 8, 5, 9, 0, 0, 0, newYork)
+	e.sched.Tick(ctx)
+	for _, d := range []int{3, 4} {
+		run, err := db.ScheduledRun(ctx, "ops-daily", time.Date(2026, 8, d, 0, 0, 0, 0, time.UTC))
+		if err != nil || run.Status != database.RunSent {
+			t.Errorf("the missed run for 2026-08-%02d: %v, want it sent", d, err)
+		}
+	}
+	if _, err := db.ScheduledRun(ctx, "ops-daily", time.Date(2026, 8, 2, 0, 0, 0, 0, time.UTC)); err == nil {
+		t.Errorf("the run due before the schedule was first seen was made")
+	}
+}
+
+// A scheduled run whose render fails for a passing reason (here: no
+// Chromium) is tried again, not given up.
+func TestFailedRenderIsRetried(t *testing.T) {
+	db := demoDB(t)
+	ctx := context.Background()
+	smtp := mailtest.Start(t, mailtest.Options{})
+	at := time.Date(2026, 8, 12, 7, 1, 0, 0, newYork)
+	e := newEnv(t, db, opsDailyOnly(t), smtp.URL(), func() time.Time { return at })
+	good := e.svc.Producer
+	broken, err := report.NewProducer(report.Config{Catalog: func() *catalog.Catalog { return e.cat },
+		Runner: query.NewRunner(db, query.Options{Location: newYork, Timeout: 30 * time.Second}), Location: newYork, Chrome: "/nonexistent/chromium"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { broken.Close() })
+	e.svc.Producer = broken
+	e.sched.Tick(ctx)
+	date := time.Date(2026, 8, 11, 0, 0, 0, 0, time.UTC)
+	run, err := db.ScheduledRun(ctx, "ops-daily", date)
+	if err != nil || run.Status != database.RunRunning || run.RenderAttempts != 1 {
+		t.Fatalf("after a render without Chromium: %v %+v; want the run still running after 1 attempt", err, run)
+	}
+	e.svc.Producer = good
+	at = at.Add(time.Minute)
+	e.sched.Tick(ctx)
+	if run, _ = db.RunByID(ctx, run.ID); run.Status != database.RunSent {
+		t.Errorf("after Chromium came back: %q %s, want sent", run.Status, run.Errors)
+	}
+}
+
+// Run ids past 2^31 still get their lock.
+func TestRunLockTakesLargeIDs(t *testing.T) {
+	db := demoDB(t)
+	ran := false
+	locked, err := db.WithRunLock(context.Background(), 1<<31+5, func() error { ran = true; return nil })
+	if err != nil || !locked || !ran {
+		t.Errorf("WithRunLock(2^31+5) = %v, %v (ran %v)", locked, err, ran)
+	}
+}
+
+// cancelAfterSend cancels its context once the SMTP server has accepted a
+// message: serve stopping, or a browser tab closed on "send now", just then.
+type cancelAfterSend struct {
+	delivery.Transport
+	cancel context.CancelFunc
+}
+
+func (c cancelAfterSend) SendRaw(ctx context.Context, from string, rcpt []string, raw []byte) error {
+	err := c.Transport.SendRaw(ctx, from, rcpt, raw)
+	c.cancel()
+	return err
+}
+
+// A message the SMTP server accepted is recorded as sent even when the
+// work is cancelled right then: nobody gets it twice.
+func TestCancelledAfterAcceptanceIsNotSentAgain(t *testing.T) {
+	db := demoDB(t)
+	smtp := mailtest.Start(t, mailtest.Options{})
+	at := time.Date(2026, 8, 20, 9, 0, 0, 0, newYork)
+	e := newEnv(t, db, opsDailyOnly(t), smtp.URL(), func() time.Time { return at })
+	sender := e.svc.Transport
+	ctx, cancel := context.WithCancel(context.Background())
+	e.svc.Transport = cancelAfterSend{Transport: sender, cancel: cancel}
+	run, _ := e.svc.Send(ctx, "ops-daily", time.Date(2026, 8, 19, 0, 0, 0, 0, time.UTC), delivery.SendOptions{})
+	if run == nil {
+		t.Fatal("no run")
+	}
+	e.svc.Transport = sender
+	for range 3 {
+		at = at.Add(time.Minute)
+		e.sched.Tick(context.Background())
+	}
+	time.Sleep(200 * time.Millisecond)
+	got := recipientsOfMessages(smtp.Messages())
+	if got["lead@example.com"] != 1 || got["team@example.com"] != 1 {
+		t.Errorf("deliveries after a cancellation: %v, want lead and team once each", got)
+	}
+	if r, _ := db.RunByID(context.Background(), run.ID); r.Status != database.RunSent {
+		t.Errorf("run %q, want sent", r.Status)
 	}
 }

@@ -13,7 +13,9 @@ import (
 // Scheduler starts each report's runs at its cron times, in the report's
 // own time zone, and keeps unfinished runs moving: renders that crashed
 // half-way are redone and failed deliveries are retried when due. Runs
-// missed while no scheduler was up are caught up within CatchUp.
+// missed while no scheduler was up are caught up within CatchUp, but never
+// from before the report's schedule was first seen: a new, renamed or
+// newly scheduled report does not mail the past days at once.
 type Scheduler struct {
 	Service *Service
 	Catalog func() *catalog.Catalog
@@ -68,12 +70,17 @@ func (s *Scheduler) Tick(ctx context.Context) {
 		if r.Schedule == "" {
 			continue
 		}
-		for _, date := range s.dueDates(r, now) {
-			loc, err := s.Service.Producer.Location(r)
-			if err != nil {
-				log.Error("report not scheduled", "report", name, "err", err)
-				break
-			}
+		loc, err := s.Service.Producer.Location(r)
+		if err != nil {
+			log.Error("report not scheduled", "report", name, "err", err)
+			continue
+		}
+		firstSeen, err := s.Service.DB.ScheduleFirstSeen(ctx, name, r.Schedule, loc.String(), now)
+		if err != nil {
+			log.Error("reading the report's schedule", "report", name, "err", err)
+			continue
+		}
+		for _, date := range s.dueDates(r, loc, now, firstSeen) {
 			if _, claimed, err := s.Service.DB.ClaimScheduledRun(ctx, name, date, loc.String(), r.Params); err != nil {
 				log.Error("claiming run", "report", name, "date", date.Format(query.DateLayout), "err", err)
 			} else if claimed {
@@ -90,9 +97,8 @@ func (s *Scheduler) Tick(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if _, ok := c.Reports[runs[i].Report]; !ok {
-			continue
-		}
+		// Runs of a report whose definition is gone are finished too: a
+		// rendered one is delivered as archived, an unrendered one fails.
 		if err := s.Service.Process(ctx, &runs[i]); err != nil {
 			log.Warn("run not finished", "report", runs[i].Report, "run", runs[i].ID, "err", err)
 		}
@@ -100,24 +106,33 @@ func (s *Scheduler) Tick(ctx context.Context) {
 	s.lastTick.Store(s.Service.now().UnixNano())
 }
 
+// firstSeenGrace is how long before a schedule was first seen its runs
+// still count: a scheduler that starts (or sees a report) at 07:00:30
+// still makes the 07:00 run.
+const firstSeenGrace = 15 * time.Minute
+
 // dueDates lists the report dates whose scheduled time has come, within
-// the catch-up window. A run at local time T covers the day before T.
-func (s *Scheduler) dueDates(r *catalog.Report, now time.Time) []time.Time {
-	sched, err := catalog.ParseSchedule(r.Schedule)
-	if err != nil {
-		return nil
-	}
-	loc, err := s.Service.Producer.Location(r)
-	if err != nil {
+// the catch-up window and not before the schedule was first seen (less a
+// grace period). A run at local time T covers the day before T.
+func (s *Scheduler) dueDates(r *catalog.Report, loc *time.Location, now, firstSeen time.Time) []time.Time {
+	sched := r.Cron
+	if sched == nil {
 		return nil
 	}
 	window := s.CatchUp
 	if window <= 0 {
 		window = 72 * time.Hour
 	}
+	from := now.Add(-window)
+	if seen := firstSeen.Add(-firstSeenGrace); seen.After(from) {
+		from = seen
+	}
 	var dates []time.Time
-	for t := sched.Next(now.Add(-window), loc); !t.IsZero() && !t.After(now); t = sched.Next(t, loc) {
-		dates = append(dates, query.Today(t, loc).AddDate(0, 0, -1))
+	for t := sched.Next(from, loc); !t.IsZero() && !t.After(now); t = sched.Next(t, loc) {
+		d := query.Today(t, loc).AddDate(0, 0, -1)
+		if len(dates) == 0 || !dates[len(dates)-1].Equal(d) {
+			dates = append(dates, d)
+		}
 	}
 	return dates
 }

@@ -26,6 +26,26 @@ type runRow struct {
 	Errors, ErrorsShort                                      string
 	Link, PDF                                                string
 	SendAgain                                                string // where an editor posts to send this day again
+	Deliveries                                               []deliveryRow
+}
+
+// deliveryRow is one recipient's copy of a run.
+type deliveryRow struct {
+	Recipient, Kind, Status, Tone, When, Error string
+	Attempts                                   int
+}
+
+var deliveryTones = map[string]string{"sent": "good", "failed": "bad", "pending": "warn"}
+
+func newDeliveryRow(d database.Delivery) deliveryRow {
+	row := deliveryRow{Recipient: d.Recipient, Kind: d.Kind, Status: d.Status, Tone: deliveryTones[d.Status], Attempts: d.Attempts, Error: d.LastError}
+	switch {
+	case d.SentAt.Valid:
+		row.When = d.SentAt.Time.UTC().Format(time.DateTime + " UTC")
+	case d.Status == "pending" && d.Attempts > 0:
+		row.When = "next try " + d.NextAttemptAt.UTC().Format(time.DateTime+" UTC")
+	}
+	return row
 }
 
 var statusTones = map[string]string{
@@ -73,8 +93,19 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(runs))
+	for i, run := range runs {
+		ids[i] = run.ID
+	}
+	deliveries, err := s.db.DeliveriesOf(r.Context(), ids)
+	if err != nil {
+		return err
+	}
 	for _, run := range runs {
 		row := newRunRow(run, "/reports/"+run.Report)
+		for _, d := range deliveries[run.ID] {
+			row.Deliveries = append(row.Deliveries, newDeliveryRow(d))
+		}
 		if _, ok := c.Reports[run.Report]; ok {
 			row.SendAgain = "/reports/" + run.Report + "/" + row.Date + "/send"
 		}
@@ -94,8 +125,10 @@ func newRunRow(run database.RunSummary, base string) runRow {
 		Link:      base + "/" + date + "?run=" + strconv.FormatInt(run.ID, 10),
 	}
 	switch {
-	case run.Partial && run.Status == database.RunSent:
-		row.Status, row.Tone = "sent (partial)", "warn"
+	case run.Status == database.RunPartial:
+		row.Status = "sent (partial)" // sent, with a panel that failed (send_partial)
+	case run.Status == database.RunFailed && run.Sent > 0:
+		row.Status = "partly delivered" // some recipients got it, others never will
 	case run.Status == database.RunRendered:
 		row.Status = "waiting to send" // rendered and archived; deliveries pending
 	}

@@ -270,7 +270,7 @@ func TestReportShareLink(t *testing.T) {
 	day := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 	archive := func(report string, date time.Time, html, pdf string, sent bool) int64 {
 		t.Helper()
-		run, err := db.CreateRun(ctx, report, date, "command", "UTC", nil)
+		run, err := db.CreateRun(ctx, report, date, "command", "UTC", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
