@@ -228,7 +228,7 @@ if [ -n "$CHROME" ]; then
   done
   kill "$DIR_PID" 2>/dev/null || true
   BASE_COLD=$(median <"$WORK/baseline_wall.txt")
-  add "| report \`ops-daily --format pdf\`, cold: the whole command (scale 1, median of $REPORT_K: $(tr '\n' ' ' <"$WORK/report_wall.txt")s) | $(fmt_s "$REPORT_COLD") | \`chromium --headless --print-to-pdf\` of the same report page as a static file: $(fmt_s "$BASE_COLD") (runs: $(tr '\n' ' ' <"$WORK/baseline_wall.txt" | xargs printf '%.2f ')s) | $(ratio "$REPORT_COLD" "$BASE_COLD") | < 3 s: $(verdict "$REPORT_COLD" 3) |"
+  add "| report \`ops-daily --format pdf\`, cold: the whole command (scale 1, median of $REPORT_K: $(xargs printf '%.2f ' <"$WORK/report_wall.txt")s) | $(fmt_s "$REPORT_COLD") | \`chromium --headless --print-to-pdf\` of the same report page as a static file: $(fmt_s "$BASE_COLD") (runs: $(tr '\n' ' ' <"$WORK/baseline_wall.txt" | xargs printf '%.2f ')s) | $(ratio "$REPORT_COLD" "$BASE_COLD") | < 3 s: $(verdict "$REPORT_COLD" 3) |"
   DATABASE_URL=$URL1 OWN_RSS=1 timed "$WORK/report_html.out" "$OPSB" report ops-daily --format html --out "$WORK/report_rss.html"
   HTML_RSS=$(cut -d' ' -f2 "$WORK/report_html.out.stat")
   PDF_RSS=$(median <"$WORK/report_rss.txt")
