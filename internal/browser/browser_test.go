@@ -560,3 +560,42 @@ func BenchmarkPDF(b *testing.B) {
 		})
 	}
 }
+
+// Consecutive prints reuse the last print's tab (its renderer has the
+// page's scripts compiled): each PDF still shows its own page, and the
+// reused tab still refuses requests to other hosts.
+func TestPrintsReuseAWarmTab(t *testing.T) {
+	b := NeedBrowser(t)
+	site, otherHits := testServers(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+
+	print := func(path string) string {
+		t.Helper()
+		pdf, err := b.PDF(ctx, site.URL+path, PDFOptions{})
+		if err != nil {
+			t.Fatalf("PDF of %s: %v", path, err)
+		}
+		return pdfText(t, pdf)
+	}
+	if text := print("/print"); !strings.Contains(text, "Fulfilment and customer health") {
+		t.Errorf("first print lacks its page's text:\n%s", text)
+	}
+	print("/visit") // asks another host for /beacon
+	if text := print("/late"); !strings.Contains(text, "MARKER DRAWN") || strings.Contains(text, "Fulfilment") {
+		t.Errorf("third print shows the wrong page:\n%s", text)
+	}
+	if n := otherHits.Load(); n != 0 {
+		t.Errorf("a page printed in a reused tab reached another host %d times", n)
+	}
+	// The tab of the last print is still open, on that page, for the next.
+	select {
+	case warm := <-b.warm:
+		b.warm <- warm
+		if warm.url != site.URL+"/late" || !alive(warm) {
+			t.Errorf("kept tab is on %q (alive %v), want the last printed page", warm.url, alive(warm))
+		}
+	default:
+		t.Errorf("no tab kept warm after three prints")
+	}
+}

@@ -71,10 +71,14 @@ type tab struct {
 	// Set by bind.
 	caller context.Context // the context of the call using the tab
 	url    string
-	origin string // scheme://host:port of url
-	close  func()
+	close  func() // closes the tab
+	unbind func() // detaches the tab from the call's context (see keepWarm)
+
+	intercepting bool // request interception is on (from the first bind)
+	prints       int  // calls served, for keepWarm
 
 	mu      sync.Mutex
+	origin  string   // scheme://host:port of url; requests elsewhere are refused
 	blocked []string // URLs of requests refused because they leave the origin
 }
 
@@ -123,8 +127,10 @@ func (b *Browser) keepSpare() {
 
 // openTab returns a tab for a call with context ctx on pageURL, with a
 // viewport of width×height CSS pixels and request blocking in place, ready
-// to load. The tab closes when ctx ends; the caller must call t.close.
-func (b *Browser) openTab(ctx context.Context, pageURL string, width, height int) (*tab, error) {
+// to load. The tab closes when ctx ends; the caller must call t.close (or
+// b.keepWarm). With warm, the tab of the last print is used when there is
+// one.
+func (b *Browser) openTab(ctx context.Context, pageURL string, width, height int, warm bool) (*tab, error) {
 	if b.tabsCtx.Err() != nil {
 		return nil, errClosed
 	}
@@ -139,7 +145,13 @@ func (b *Browser) openTab(ctx context.Context, pageURL string, width, height int
 		return nil, fmt.Errorf("opening %s: %w", pageURL, context.Cause(ctx))
 	}
 
-	t := b.takeSpare()
+	var t *tab
+	if warm {
+		t = b.takeWarm()
+	}
+	if t == nil {
+		t = b.takeSpare()
+	}
 	if t == nil {
 		if t, err = b.newTab(); err != nil {
 			if b.tabsCtx.Err() != nil {
@@ -160,18 +172,11 @@ func (b *Browser) takeSpare() *tab {
 	for {
 		select {
 		case t := <-b.spare:
-			detached, err := chromedp.Detached(t.ctx)
-			if err != nil {
+			if !alive(t) { // the tab died while waiting (renderer crash)
 				t.cancel()
 				continue
 			}
-			select {
-			case <-detached: // the tab died while waiting (renderer crash)
-				t.cancel()
-				continue
-			default:
-				return t
-			}
+			return t
 		default:
 			return nil
 		}
@@ -179,10 +184,15 @@ func (b *Browser) takeSpare() *tab {
 }
 
 // bind ties the tab to a call: ctx ends it, its requests are limited to
-// origin, and its viewport is width×height.
+// origin, and its viewport is width×height. A tab kept warm is bound again
+// for each call.
 func (t *tab) bind(ctx context.Context, pageURL, origin string, width, height int) error {
-	t.caller, t.url, t.origin = ctx, pageURL, origin
+	t.caller, t.url = ctx, pageURL
+	t.mu.Lock()
+	t.origin, t.blocked = origin, nil
+	t.mu.Unlock()
 	stop := context.AfterFunc(ctx, t.cancel)
+	t.unbind = func() { stop() }
 	t.close = func() {
 		stop()
 		t.cancel()
@@ -190,12 +200,64 @@ func (t *tab) bind(ctx context.Context, pageURL, origin string, width, height in
 	if err := t.resize(width, height); err != nil {
 		return err
 	}
+	if t.intercepting {
+		return nil
+	}
 	paused := chromedp.Events(t.ctx, fetch.RequestPaused) // subscribe before enabling
 	go t.intercept(paused)
 	_, err := cdp.Call(t.ctx, t.target, fetch.Enable, fetch.EnableParams{
 		Patterns: []*fetch.RequestPattern{{URLPattern: "*"}},
 	})
+	t.intercepting = err == nil
 	return err
+}
+
+// maxWarmPrints bounds how many prints one warm tab serves before it is
+// closed and a fresh one takes over.
+const maxWarmPrints = 200
+
+// keepWarm keeps t, whose call went well, for the next print instead of
+// closing it (one tab at most; another is closed). The page it shows stays
+// until the next call navigates away.
+func (b *Browser) keepWarm(t *tab) {
+	t.prints++
+	t.unbind()
+	if t.prints >= maxWarmPrints || b.tabsCtx.Err() != nil || !alive(t) {
+		t.cancel()
+		return
+	}
+	select {
+	case b.warm <- t:
+	default:
+		t.cancel()
+	}
+}
+
+// takeWarm returns the kept tab, if there is one and it is alive.
+func (b *Browser) takeWarm() *tab {
+	select {
+	case t := <-b.warm:
+		if alive(t) {
+			return t
+		}
+		t.cancel()
+	default:
+	}
+	return nil
+}
+
+// alive reports whether the tab's target still exists.
+func alive(t *tab) bool {
+	detached, err := chromedp.Detached(t.ctx)
+	if err != nil {
+		return false
+	}
+	select {
+	case <-detached:
+		return false
+	default:
+		return true
+	}
 }
 
 // fail describes an error of the tab's call as "what URL: err", reporting
@@ -258,6 +320,8 @@ func (t *tab) allowed(u string) bool {
 		}
 	}
 	origin, err := originOf(u)
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	return err == nil && origin == t.origin
 }
 

@@ -52,7 +52,7 @@ const consoleDrain = 5 * time.Second
 // together with what it saw up to then (the *Visit is nil only when no tab
 // could be opened).
 func (b *Browser) Visit(ctx context.Context, pageURL string, width int, eval func(ctx context.Context) error) (*Visit, error) {
-	t, err := b.openTab(ctx, pageURL, width, visitHeight)
+	t, err := b.openTab(ctx, pageURL, width, visitHeight, false)
 	if err != nil {
 		return nil, err
 	}
