@@ -169,12 +169,13 @@ func demoDataCommand() *command {
 	opts := demo.Options{Scale: 1, Days: 730, Seed: 1}
 	return &command{
 		name:    "demo-data",
-		summary: "(Re)create the demo tables and load them; the data ends yesterday in the business time zone.",
-		usage:   "[--scale N] [--days D] [--seed S]",
+		summary: "(Re)create the demo tables (public.orders, customers, …) and load them; the data ends yesterday in the business time zone.",
+		usage:   "[--scale N] [--days D] [--seed S] [--replace]",
 		flags: func(fs *flag.FlagSet) {
 			fs.Float64Var(&opts.Scale, "scale", opts.Scale, "size: 1 ≈ 250 orders a day")
 			fs.IntVar(&opts.Days, "days", opts.Days, "days of history")
 			fs.Int64Var(&opts.Seed, "seed", opts.Seed, "random seed (same seed, same data)")
+			fs.BoolVar(&opts.Replace, "replace", false, "drop tables with the demo's names even when the demo did not create them")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 			if opts.Scale <= 0 || opts.Days < 1 {

@@ -15,10 +15,11 @@ func demoCommand() *command {
 	return &command{
 		name:    "demo",
 		summary: "Zero-config demo: local PostgreSQL, demo data, the shipped dashboards on http://127.0.0.1:8080.",
-		usage:   "[--addr 127.0.0.1:8080] [--scale N]",
+		usage:   "[--addr 127.0.0.1:8080] [--scale N] [--replace]",
 		flags: func(fs *flag.FlagSet) {
 			sf.register(fs)
 			fs.Float64Var(&opts.Scale, "scale", opts.Scale, "demo data size when it has to be loaded")
+			fs.BoolVar(&opts.Replace, "replace", false, "drop tables with the demo's names even when the demo did not create them")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 			cat, err := loadCatalog(e)

@@ -14,6 +14,8 @@ package demo
 import (
 	"context"
 	"fmt"
+	"github.com/lib/pq"
+	"strings"
 	"time"
 
 	"github.com/opsboard/opsboard/internal/apperr"
@@ -27,6 +29,25 @@ type Options struct {
 	Seed     int64          // random seed; default 1
 	Location *time.Location // business time zone; default UTC
 	Now      time.Time      // data ends the day before Now's date in Location; default time.Now()
+	// Replace lets Load drop tables with the demo's names that it did not
+	// create itself (someone's own orders table). Off, Load refuses.
+	Replace bool
+}
+
+// tableNames are the demo's tables, in the public schema.
+var tableNames = []string{"customers", "orders", "support_tickets", "csat_responses", "nps_responses", "returns"}
+
+// Foreign lists the tables in the public schema that have a demo table's
+// name but were not created by Load (their comment does not start with
+// "Demo:"): loading the demo data would drop them.
+func Foreign(ctx context.Context, db *database.DB) ([]string, error) {
+	var names []string
+	err := db.Select(ctx, &names, `
+		SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'public' AND c.relname = ANY($1)
+		  AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'Demo:%'
+		ORDER BY 1`, pq.Array(tableNames))
+	return names, err
 }
 
 // Stats describe a load.
@@ -69,11 +90,24 @@ func (o Options) withDefaults() (Options, error) {
 
 // Load drops and recreates the demo tables in the public schema and loads
 // them, all in one transaction: a failed load leaves the previous data.
+// Tables of the same names that Load did not create make it refuse, unless
+// opts.Replace.
 func Load(ctx context.Context, db *database.DB, opts Options) (Stats, error) {
 	start := time.Now()
 	o, err := opts.withDefaults()
 	if err != nil {
 		return Stats{}, err
+	}
+	if !o.Replace {
+		foreign, err := Foreign(ctx, db)
+		if err != nil {
+			return Stats{}, err
+		}
+		if len(foreign) > 0 {
+			return Stats{}, apperr.Invalid("this database already has tables named %s that the demo did not create; "+
+				"loading the demo data would drop them. Use an empty database for the demo (or pass --replace to drop them)",
+				strings.Join(foreign, ", "))
+		}
 	}
 	tables := []database.Table{
 		{Name: "customers", Columns: []string{"customer_id", "created_at", "region", "channel", "segment"}},

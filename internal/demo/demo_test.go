@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -321,5 +322,33 @@ func TestOptionsAreChecked(t *testing.T) {
 		if !errors.Is(err, apperr.ErrInvalid) {
 			t.Errorf("Load(%+v) = %v, want an invalid-input error", o, err)
 		}
+	}
+}
+
+// The demo never drops a table it did not create, unless told to.
+func TestLoadKeepsSomeoneElsesTables(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.DB(t)
+	opts := testOptions(t)
+	opts.Days, opts.Scale = 20, 0.1
+	mustLoad(t, db, opts)
+	if foreign, err := Foreign(ctx, db); err != nil || len(foreign) != 0 {
+		t.Fatalf("after a demo load, Foreign = %v, %v; want none", foreign, err)
+	}
+	if err := db.Exec(ctx, `DROP TABLE returns CASCADE; CREATE TABLE returns (id int, note text); INSERT INTO returns VALUES (1, 'ours')`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(ctx, db, opts)
+	if err == nil || !strings.Contains(err.Error(), "returns") || !strings.Contains(err.Error(), "--replace") {
+		t.Errorf("Load over someone's returns table = %v, want a refusal naming it and --replace", err)
+	}
+	var note string
+	if err := db.Get(ctx, &note, `SELECT note FROM returns WHERE id = 1`); err != nil || note != "ours" {
+		t.Fatalf("the refused load touched the table: %q, %v", note, err)
+	}
+	opts.Replace = true
+	mustLoad(t, db, opts)
+	if foreign, _ := Foreign(ctx, db); len(foreign) != 0 {
+		t.Errorf("after --replace, Foreign = %v", foreign)
 	}
 }
