@@ -5,6 +5,7 @@
 package cli
 
 import (
+	"path/filepath"
 	"context"
 	"errors"
 	"flag"
@@ -59,7 +60,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	}
 	global := flag.NewFlagSet("opsboard", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
-	registerGlobal(global, &cfg)
+	tz := cfg.Location.String()
+	registerGlobal(global, &cfg, &tz)
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(stdout)
@@ -92,24 +94,27 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	}
 
 	fs := flag.NewFlagSet("opsboard "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	registerGlobal(fs, &cfg)
+	fs.SetOutput(io.Discard) // errors and help are printed below, once
+	registerGlobal(fs, &cfg, &tz)
 	if cmd.flags != nil {
 		cmd.flags(fs)
 	}
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: opsboard %s %s\n\n%s\n\nflags:\n", cmd.name, cmd.usage, cmd.summary)
+	usage := func(w io.Writer) {
+		fmt.Fprintf(w, "usage: opsboard %s %s\n\n%s\n\nflags:\n", cmd.name, cmd.usage, cmd.summary)
+		fs.SetOutput(w)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	if err := fs.Parse(interleaved(fs, rest[1:])); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
+			usage(stdout)
 			return 0
 		}
+		fmt.Fprintf(stderr, "opsboard %s: %v\n", name, err)
+		usage(stderr)
 		return 2
 	}
-	if cfg.Location, err = config.LoadLocation(tzFlag(fs, cfg)); err != nil {
+	if cfg.Location, err = config.LoadLocation(tz); err != nil {
 		fmt.Fprintln(stderr, "opsboard:", err)
 		return 2
 	}
@@ -124,8 +129,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		fmt.Fprintf(stderr, "opsboard %s: %s\n", name, ue.msg)
 		return 2
 	case errors.As(err, &ce):
+		// Paths as the user can open them: below --dir.
 		for _, line := range ce {
-			fmt.Fprintln(stderr, line)
+			shown := *line
+			if cfg.Dir != "." && shown.File != "" && !filepath.IsAbs(shown.File) {
+				shown.File = filepath.Join(cfg.Dir, shown.File)
+			}
+			fmt.Fprintln(stderr, &shown)
 		}
 		fmt.Fprintf(stderr, "opsboard %s: %d problem(s) in the definitions under %s\n", name, len(ce), cfg.Dir)
 		return 1
@@ -138,18 +148,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	}
 }
 
-// registerGlobal adds the flags every command accepts.
-func registerGlobal(fs *flag.FlagSet, cfg *config.Config) {
+// registerGlobal adds the flags every command accepts, before or after the
+// command's name.
+func registerGlobal(fs *flag.FlagSet, cfg *config.Config, tz *string) {
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "definitions root (holds sql/, dashboards/, reports/)")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json")
-	fs.String("timezone", cfg.Location.String(), "business time zone (IANA name; env OPSBOARD_TIMEZONE)")
-}
-
-func tzFlag(fs *flag.FlagSet, cfg config.Config) string {
-	if f := fs.Lookup("timezone"); f != nil {
-		return f.Value.String()
-	}
-	return cfg.Location.String()
+	fs.StringVar(tz, "timezone", *tz, "business time zone (IANA name; env OPSBOARD_TIMEZONE)")
 }
 
 // interleaved lets flags follow positional arguments ("query kpi/csat -p a=b"):
@@ -195,6 +199,7 @@ func printUsage(w io.Writer) {
 Environment:
   DATABASE_URL, OPSBOARD_DATA_URL     opsboard's database; where queries run (default: the same)
   OPSBOARD_DATA_DIR                   the embedded cluster without DATABASE_URL (default ./.opsboard)
+  OPSBOARD_PG_BIN                     PostgreSQL's bin directory for that cluster (default: searched)
   OPSBOARD_TIMEZONE                   the business time zone (default UTC)
   OPSBOARD_QUERY_TIMEOUT, OPSBOARD_MAX_ROWS, OPSBOARD_CACHE_TTL
   OPSBOARD_SMTP_URL, OPSBOARD_FROM    mail (smtp://user:pass@host:587, smtps://…)

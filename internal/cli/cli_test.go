@@ -117,9 +117,11 @@ func TestExitCodes(t *testing.T) {
 		{"bad flag", []string{"query", "--nope"}, 2, "flag provided but not defined"},
 		{"bad format", []string{"--dir", "../..", "query", "kpi/csat", "--format", "xml"}, 2, "--format"},
 		{"unknown query", []string{"--dir", "../..", "query", "kpi/nothing"}, 1, `no query "kpi/nothing"`},
-		{"unknown parameter", []string{"--dir", "../..", "query", "kpi/csat", "-p", "colour=red"}, 1, `no parameter "colour"`},
-		{"broken definitions", []string{"--dir", broken, "validate"}, 1, "sql/bad.sql:2"},
-		{"unknown placeholder line", []string{"--dir", broken, "validate"}, 1, "sql/bad.sql:3:"},
+		{"unknown parameter", []string{"--dir", "../..", "query", "kpi/csat", "-p", "colour=red"}, 2, `no parameter "colour"`},
+		{"bad range", []string{"--dir", "../..", "query", "kpi/csat", "--range", "fortnight"}, 2, `unknown range "fortnight"`},
+		{"bad time zone before the command", []string{"--timezone", "Mars/Base", "validate"}, 2, `unknown time zone "Mars/Base"`},
+		{"broken definitions", []string{"--dir", broken, "validate"}, 1, filepath.Join(broken, "sql", "bad.sql") + ":2"},
+		{"unknown placeholder line", []string{"--dir", broken, "validate"}, 1, filepath.Join(broken, "sql", "bad.sql") + ":3:"},
 		{"help", []string{"query", "--help"}, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -131,5 +133,19 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("stderr %q does not contain %q", errOut, tc.inStderr)
 			}
 		})
+	}
+	// --help prints the usage once, on stdout.
+	code, out, errOut := run(t, "migrate", "--help")
+	if code != 0 || strings.Count(out, "usage: opsboard migrate") != 1 || errOut != "" {
+		t.Errorf("migrate --help: exit %d, stdout %q, stderr %q; want the usage once on stdout", code, out, errOut)
+	}
+}
+
+// Global flags work before the command's name too.
+func TestGlobalFlagsBeforeTheCommand(t *testing.T) {
+	withDemo(t)
+	code, out, errOut := run(t, "--timezone", "Asia/Tokyo", "--dir", "../..", "query", "kpi/orders", "--range", "yesterday")
+	if code != 0 || !strings.Contains(out, "Asia/Tokyo") {
+		t.Errorf("--timezone before the command: exit %d, stdout %q (stderr %s); want the query run in Asia/Tokyo", code, out, errOut)
 	}
 }

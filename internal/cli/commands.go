@@ -60,13 +60,19 @@ func queryCommand() *command {
 			}
 			r, err := query.ParseRange(rng, query.Today(e.now(), e.cfg.Location))
 			if err != nil {
-				return err
+				return usagef("--range: %v", err)
+			}
+			req := query.Request{Range: r, Params: params, Strict: true}
+			// A parameter the query does not take, or a value of the wrong
+			// type, is bad usage: said before any database is opened.
+			if _, err := query.Values(q, req); err != nil {
+				return usagef("%v", err)
 			}
 			if err := e.open(ctx, false); err != nil {
 				return err
 			}
 			defer e.close()
-			res, err := e.runner(false).Run(ctx, q, query.Request{Range: r, Params: params, Strict: true})
+			res, err := e.runner(false).Run(ctx, q, req)
 			if err != nil {
 				return err
 			}

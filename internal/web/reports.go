@@ -37,13 +37,13 @@ type deliveryRow struct {
 
 var deliveryTones = map[string]string{"sent": "good", "failed": "bad", "pending": "warn"}
 
-func newDeliveryRow(d database.Delivery) deliveryRow {
+func newDeliveryRow(d database.Delivery, loc *time.Location) deliveryRow {
 	row := deliveryRow{Recipient: d.Recipient, Kind: d.Kind, Status: d.Status, Tone: deliveryTones[d.Status], Attempts: d.Attempts, Error: d.LastError}
 	switch {
 	case d.SentAt.Valid:
-		row.When = d.SentAt.Time.UTC().Format(time.DateTime + " UTC")
+		row.When = clock(d.SentAt.Time, loc)
 	case d.Status == "pending" && d.Attempts > 0:
-		row.When = "next try " + d.NextAttemptAt.UTC().Format(time.DateTime+" UTC")
+		row.When = "next try " + clock(d.NextAttemptAt, loc)
 	}
 	return row
 }
@@ -102,9 +102,9 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, run := range runs {
-		row := newRunRow(run, "/reports/"+run.Report)
+		row := newRunRow(run, "/reports/"+run.Report, s.runner.Location())
 		for _, d := range deliveries[run.ID] {
-			row.Deliveries = append(row.Deliveries, newDeliveryRow(d))
+			row.Deliveries = append(row.Deliveries, newDeliveryRow(d, s.runner.Location()))
 		}
 		if _, ok := c.Reports[run.Report]; ok {
 			row.SendAgain = "/reports/" + run.Report + "/" + row.Date + "/send"
@@ -117,7 +117,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, "reports", s.page(data.Heading, "reports", false, data))
 }
 
-func newRunRow(run database.RunSummary, base string) runRow {
+func newRunRow(run database.RunSummary, base string, loc *time.Location) runRow {
 	date := run.ReportDate.Format(query.DateLayout)
 	row := runRow{
 		Date: date, Report: run.Report, Status: run.Status, Tone: statusTones[run.Status], Trigger: run.Trigger,
@@ -136,7 +136,7 @@ func newRunRow(run database.RunSummary, base string) runRow {
 		row.Delivered += " (" + strconv.Itoa(run.Failed) + " failed)"
 	}
 	if run.FinishedAt.Valid {
-		row.Finished = run.FinishedAt.Time.UTC().Format(time.DateTime + " UTC")
+		row.Finished = clock(run.FinishedAt.Time, loc)
 	}
 	if run.HasPDF {
 		row.PDF = base + "/" + date + ".pdf?run=" + strconv.FormatInt(run.ID, 10)
@@ -203,4 +203,9 @@ func (s *Server) archivedPDF(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "private, max-age=300")
 	_, err = w.Write(run.PDF)
 	return err
+}
+
+// clock writes a moment in the business time zone, naming the zone.
+func clock(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("2006-01-02 15:04 MST")
 }

@@ -152,7 +152,7 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 			if run.Status != database.RunSent && run.Status != database.RunPartial {
 				continue
 			}
-			row := newRunRow(run, base)
+			row := newRunRow(run, base, s.runner.Location())
 			row.Errors, row.ErrorsShort = "", ""
 			data.Runs = append(data.Runs, row)
 		}
