@@ -5,13 +5,13 @@
 package cli
 
 import (
-	"path/filepath"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"time"
 
