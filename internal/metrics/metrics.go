@@ -19,6 +19,7 @@ type Metrics struct {
 	QueryErrors     *prometheus.CounterVec   // query
 	CacheHits       *prometheus.CounterVec   // query
 	CacheMisses     *prometheus.CounterVec   // query
+	ViewCache       *prometheus.CounterVec   // dashboard, result (hit, miss)
 	ReportRuns      *prometheus.CounterVec   // report, status
 	Deliveries      *prometheus.CounterVec   // status
 }
@@ -44,6 +45,9 @@ func New() *Metrics {
 		CacheMisses: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "opsboard_query_cache_misses_total", Help: "Query results that had to be computed, by query.",
 		}, []string{"query"}),
+		ViewCache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "opsboard_view_cache_total", Help: "Dashboard pages served from the view cache (hit) or built (miss), by dashboard.",
+		}, []string{"dashboard", "result"}),
 		ReportRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "opsboard_report_runs_total", Help: "Report runs by report and final status.",
 		}, []string{"report", "status"}),
@@ -52,7 +56,7 @@ func New() *Metrics {
 		}, []string{"status"}),
 	}
 	m.Registry.MustRegister(m.RequestDuration, m.QueryDuration, m.QueryErrors, m.CacheHits, m.CacheMisses,
-		m.ReportRuns, m.Deliveries,
+		m.ViewCache, m.ReportRuns, m.Deliveries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

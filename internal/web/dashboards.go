@@ -115,7 +115,10 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d *cata
 	now := s.runner.Now()
 	key := viewKey(d.Name, dc.path, dc.glossary, q.Encode(), s.runner.Today().Format(query.DateLayout))
 	content, ok := s.views.get(key, now)
-	if !ok || req.Refresh {
+	if ok && !req.Refresh {
+		s.metrics.ViewCache.WithLabelValues(d.Name, "hit").Inc()
+	} else {
+		s.metrics.ViewCache.WithLabelValues(d.Name, "miss").Inc()
 		v, err := s.builder().Build(r.Context(), d, req)
 		if err != nil {
 			return err
