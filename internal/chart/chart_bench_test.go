@@ -4,55 +4,12 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/chart"
 	"github.com/opsboard/opsboard/internal/frame"
+	"github.com/opsboard/opsboard/internal/frame/frametest"
 )
-
-// benchFrame is a result shaped like a panel's query over 28 days: the x
-// column (dates for "day", else seven categories), the series column
-// pivoted into four values when there is one, and a number per y column.
-func benchFrame(p catalog.Panel) *frame.Frame {
-	f := &frame.Frame{}
-	xType := frame.Text
-	if p.X == "day" {
-		xType = frame.Date
-	}
-	f.Columns = append(f.Columns, frame.Column{Name: p.X, Type: xType})
-	if p.Series != "" {
-		f.Columns = append(f.Columns, frame.Column{Name: p.Series, Type: frame.Text})
-	}
-	for _, y := range p.Y {
-		f.Columns = append(f.Columns, frame.Column{Name: y, Type: frame.Number})
-	}
-	xs := 28
-	if xType == frame.Text {
-		xs = 7
-	}
-	series := []string{""}
-	if p.Series != "" {
-		series = []string{"north", "south", "east", "west"}
-	}
-	for i := range xs {
-		var x any = time.Date(2026, 10, 25+i, 0, 0, 0, 0, time.UTC)
-		if xType == frame.Text {
-			x = "category_" + string(rune('a'+i))
-		}
-		for j, s := range series {
-			row := []any{x}
-			if p.Series != "" {
-				row = append(row, s)
-			}
-			for k := range p.Y {
-				row = append(row, 0.8+0.01*float64((i*7+j*3+k)%17)+float64(k))
-			}
-			f.Rows = append(f.Rows, row)
-		}
-	}
-	return f
-}
 
 // dailyOpsPanels returns the shipped daily-ops dashboard's chart panels
 // with a frame each.
@@ -73,7 +30,7 @@ func dailyOpsPanels(b *testing.B) ([]catalog.Panel, []*frame.Frame) {
 			continue
 		}
 		ps = append(ps, p)
-		fs = append(fs, benchFrame(p))
+		fs = append(fs, frametest.ForPanel(p))
 	}
 	return ps, fs
 }

@@ -10,52 +10,10 @@ import (
 
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/dashboard"
-	"github.com/opsboard/opsboard/internal/frame"
+	"github.com/opsboard/opsboard/internal/frame/frametest"
 	"github.com/opsboard/opsboard/internal/page"
 	"github.com/opsboard/opsboard/internal/query"
 )
-
-// panelFrame is a result shaped like the panel's query over the view's 28
-// days: dates or seven categories on x, four series when the panel pivots
-// on a column, a number per y column.
-func panelFrame(p catalog.Panel) *frame.Frame {
-	f := &frame.Frame{}
-	xType := frame.Text
-	if p.X == "day" {
-		xType = frame.Date
-	}
-	f.Columns = append(f.Columns, frame.Column{Name: p.X, Type: xType})
-	if p.Series != "" {
-		f.Columns = append(f.Columns, frame.Column{Name: p.Series, Type: frame.Text})
-	}
-	for _, y := range p.Y {
-		f.Columns = append(f.Columns, frame.Column{Name: y, Type: frame.Number})
-	}
-	xs, series := 28, []string{""}
-	if xType == frame.Text {
-		xs = 7
-	}
-	if p.Series != "" {
-		series = []string{"north", "south", "east", "west"}
-	}
-	for i := range xs {
-		var x any = time.Date(2026, 10, 25+i, 0, 0, 0, 0, time.UTC)
-		if xType == frame.Text {
-			x = "category_" + string(rune('a'+i))
-		}
-		for j, s := range series {
-			row := []any{x}
-			if p.Series != "" {
-				row = append(row, s)
-			}
-			for k := range p.Y {
-				row = append(row, 0.8+0.01*float64((i*7+j*3+k)%17)+float64(k))
-			}
-			f.Rows = append(f.Rows, row)
-		}
-	}
-	return f
-}
 
 // dailyOpsView is the shipped daily-ops dashboard's default view as the
 // builder leaves it with every query answered (from a warm cache): no
@@ -94,7 +52,7 @@ func dailyOpsView(b *testing.B) *dashboard.View {
 		v.Tiles = append(v.Tiles, tv)
 	}
 	for _, p := range d.Panels {
-		v.Panels = append(v.Panels, dashboard.PanelView{Panel: p, Query: c.Queries[p.Query], Frame: panelFrame(p)})
+		v.Panels = append(v.Panels, dashboard.PanelView{Panel: p, Query: c.Queries[p.Query], Frame: frametest.ForPanel(p)})
 	}
 	return v
 }
