@@ -272,6 +272,7 @@ func (s *Service) deliver(ctx context.Context, run *database.Run) error {
 		// archived with its deliveries pending until it is.
 		return nil
 	}
+	message := withFrom(run.Message, s.From) // the same bytes for every recipient
 	var errs []error
 	now := s.now()
 	pending := 0
@@ -284,7 +285,7 @@ func (s *Service) deliver(ctx context.Context, run *database.Run) error {
 			pending++
 			continue
 		}
-		err := s.Transport.SendRaw(ctx, s.From, []string{d.Recipient}, withFrom(run.Message, s.From))
+		err := s.Transport.SendRaw(ctx, s.From, []string{d.Recipient}, message)
 		if err == nil {
 			if err := s.DB.MarkDelivered(bg, d.ID); err != nil {
 				return err

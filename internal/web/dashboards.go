@@ -93,27 +93,19 @@ func (s *Server) lookupDashboard(name string) (*catalog.Dashboard, error) {
 	return d, nil
 }
 
+// dashboardPage serves /d/{name}. The rendered content of a view comes
+// from the view cache while the query results it shows are cached (share
+// links render their own views, in share.go).
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.lookupDashboard(mux.Vars(r)["name"])
 	if err != nil {
 		return err
 	}
-	return s.renderDashboard(w, r, d, dashboardContext{path: "/d/" + d.Name, glossary: "/kpis"})
-}
-
-// dashboardContext says where a dashboard is shown: its own page or a
-// share link, with the parameters the link locks.
-type dashboardContext struct {
-	path     string
-	glossary string
-	locked   map[string]string
-}
-
-func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d *catalog.Dashboard, dc dashboardContext) error {
-	req := viewRequest(r, d, dc.locked)
-	q := canonicalQuery(r, d, dc.locked)
+	path := "/d/" + d.Name
+	req := viewRequest(r, d, nil)
+	q := canonicalQuery(r, d, nil)
 	now := s.runner.Now()
-	key := viewKey(d.Name, dc.path, dc.glossary, q.Encode(), s.runner.Today().Format(query.DateLayout))
+	key := viewKey(d.Name, q.Encode(), s.runner.Today().Format(query.DateLayout))
 	content, ok := s.views.get(key, now)
 	if ok && !req.Refresh {
 		s.metrics.ViewCache.WithLabelValues(d.Name, "hit").Inc()
@@ -123,21 +115,16 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, d *cata
 		if err != nil {
 			return err
 		}
-		locked := map[string]bool{}
-		for k := range dc.locked {
-			locked[k] = true
-		}
-		data := page.Dashboard(v, page.DashboardOptions{Path: dc.path, Query: q, Locked: locked, Glossary: dc.glossary})
+		data := page.Dashboard(v, page.DashboardOptions{Path: path, Query: q, Glossary: "/kpis"})
 		if content, err = s.pages.Content("dashboard", s.page(d.Title, "home", true, data)); err != nil {
 			return err
 		}
-		if until, ok := v.Reusable(); ok && len(dc.locked) == 0 {
+		if until, ok := v.Reusable(); ok {
 			s.views.put(key, content, until, now)
 		}
 	}
-	p := s.page(d.Title, "home", true, content)
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, "prerendered", p)
+	return s.render(w, r, "prerendered", s.page(d.Title, "home", true, content))
 }
 
 func (s *Server) panelData(w http.ResponseWriter, r *http.Request) error {

@@ -198,10 +198,15 @@ func (s *Server) archivedPDF(w http.ResponseWriter, r *http.Request) error {
 	if len(run.PDF) == 0 {
 		return notFound("That run has no PDF.")
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="`+name+"-"+run.ReportDate.Format(query.DateLayout)+`.pdf"`)
 	w.Header().Set("Cache-Control", "private, max-age=300")
-	_, err = w.Write(run.PDF)
+	return writePDF(w, run)
+}
+
+// writePDF sends an archived run's PDF, named after its report and date.
+func writePDF(w http.ResponseWriter, run *database.Run) error {
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="`+run.Report+"-"+run.ReportDate.Format(query.DateLayout)+`.pdf"`)
+	_, err := w.Write(run.PDF)
 	return err
 }
 

@@ -15,7 +15,6 @@ import (
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/database"
 	"github.com/opsboard/opsboard/internal/page"
-	"github.com/opsboard/opsboard/internal/query"
 )
 
 // Share links. /s/{token} is open to anyone who has the token and shows
@@ -228,10 +227,7 @@ func (s *Server) sharedPDF(w http.ResponseWriter, r *http.Request) error {
 	if len(run.PDF) == 0 {
 		return notFound("That report has no PDF.")
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="`+run.Report+"-"+run.ReportDate.Format(query.DateLayout)+`.pdf"`)
-	_, err = w.Write(run.PDF)
-	return err
+	return writePDF(w, run)
 }
 
 // Managing share links from the web (editors).

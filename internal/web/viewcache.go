@@ -28,8 +28,8 @@ const maxViews = 512
 
 func newViewCache() *viewCache { return &viewCache{entries: map[string]viewEntry{}} }
 
-// viewKey names a view: the dashboard, where it is shown, the canonical
-// URL query and the business date that relative ranges resolve against.
+// viewKey names a view: the dashboard, the canonical URL query and the
+// business date that relative ranges resolve against.
 func viewKey(parts ...string) string { return strings.Join(parts, "\x00") }
 
 func (c *viewCache) get(key string, now time.Time) (template.HTML, bool) {
