@@ -1,10 +1,12 @@
-package browser
+package browser_test
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/opsboard/opsboard/internal/browser"
+	"github.com/opsboard/opsboard/internal/browser/browsertest"
 	"image"
 	"image/png"
 	"net"
@@ -167,9 +169,9 @@ func TestFind(t *testing.T) {
 	t.Setenv("PATH", "")
 
 	t.Run("empty PATH", func(t *testing.T) {
-		_, err := Find("")
+		_, err := browser.Find("")
 		if err == nil || err.Error() != want {
-			t.Fatalf("Find(\"\") error = %v, want %q", err, want)
+			t.Fatalf("browser.Find(\"\") error = %v, want %q", err, want)
 		}
 		if !errors.Is(err, apperr.ErrUnavailable) {
 			t.Errorf("Find error is not apperr.ErrUnavailable: %v", err)
@@ -178,7 +180,7 @@ func TestFind(t *testing.T) {
 
 	t.Run("missing explicit path", func(t *testing.T) {
 		missing := filepath.Join(t.TempDir(), "no-such-chromium")
-		_, err := Find(missing)
+		_, err := browser.Find(missing)
 		if err == nil {
 			t.Fatal("Find of a missing path succeeded")
 		}
@@ -186,7 +188,7 @@ func TestFind(t *testing.T) {
 		if !errors.Is(err, apperr.ErrUnavailable) || strings.Contains(msg, "\n") ||
 			!strings.HasPrefix(msg, "Chromium not found") || !strings.Contains(msg, missing) ||
 			!strings.HasSuffix(msg, "install it (Debian/Ubuntu: apt-get install chromium) or set OPSBOARD_CHROME to its path") {
-			t.Errorf("Find(%q) error = %q, want one line naming the path and the fix, of kind unavailable", missing, msg)
+			t.Errorf("browser.Find(%q) error = %q, want one line naming the path and the fix, of kind unavailable", missing, msg)
 		}
 	})
 
@@ -195,44 +197,21 @@ func TestFind(t *testing.T) {
 		if err != nil {
 			t.Skip(err)
 		}
-		got, err := Find(exe)
+		got, err := browser.Find(exe)
 		if err != nil || got != exe {
-			t.Errorf("Find(%q) = %q, %v; want the path back", exe, got, err)
+			t.Errorf("browser.Find(%q) = %q, %v; want the path back", exe, got, err)
 		}
 	})
 }
 
-// recordingTB records how Need gives up, instead of stopping the test.
-type recordingTB struct {
-	testing.TB
-	skipped, failed bool
-}
-
-func (r *recordingTB) Helper()                        {}
-func (r *recordingTB) Skip(args ...any)               { r.skipped = true }
-func (r *recordingTB) Fatalf(format string, a ...any) { r.failed = true }
-
-func TestNeedWithoutChromium(t *testing.T) {
-	t.Setenv("PATH", "")
-	t.Setenv("OPSBOARD_CHROME", "")
-	for _, ci := range []string{"", "true"} {
-		t.Setenv("CI", ci)
-		r := &recordingTB{TB: t}
-		Need(r)
-		if wantFail := ci == "true"; r.failed != wantFail || r.skipped == wantFail {
-			t.Errorf("CI=%q: Need skipped=%t failed=%t, want failed=%t", ci, r.skipped, r.failed, wantFail)
-		}
-	}
-}
-
 func TestStartClose(t *testing.T) {
-	path := Need(t)
+	path := browsertest.Need(t)
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // where the profile directory goes
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	b, err := Start(ctx, path)
+	b, err := browser.Start(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +221,7 @@ func TestStartClose(t *testing.T) {
 		t.Errorf("profile directories while running = %v, want one", profiles)
 	}
 	site, _ := testServers(t)
-	if _, err := b.PDF(context.Background(), site.URL+"/print", PDFOptions{}); err != nil {
+	if _, err := b.PDF(context.Background(), site.URL+"/print", browser.PDFOptions{}); err != nil {
 		t.Errorf("PDF after the Start context ended: %v", err)
 	}
 
@@ -255,23 +234,23 @@ func TestStartClose(t *testing.T) {
 	if profiles, _ := filepath.Glob(filepath.Join(tmp, "chromedp-runner*")); len(profiles) != 0 {
 		t.Errorf("profile directories after Close = %v, want none", profiles)
 	}
-	if _, err := b.PDF(context.Background(), site.URL+"/print", PDFOptions{}); !errors.Is(err, apperr.ErrUnavailable) {
+	if _, err := b.PDF(context.Background(), site.URL+"/print", browser.PDFOptions{}); !errors.Is(err, apperr.ErrUnavailable) {
 		t.Errorf("PDF after Close error = %v, want apperr.ErrUnavailable", err)
 	}
 }
 
 func TestStartCanceled(t *testing.T) {
-	path := Need(t)
+	path := browsertest.Need(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if b, err := Start(ctx, path); err == nil {
+	if b, err := browser.Start(ctx, path); err == nil {
 		b.Close()
 		t.Fatal("Start with a canceled context succeeded")
 	}
 }
 
 func TestBrowser(t *testing.T) {
-	b := NeedBrowser(t)
+	b := browsertest.NeedBrowser(t)
 	site, otherHits := testServers(t)
 	// Not defer: the parallel subtests run after this function returns.
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
@@ -281,7 +260,7 @@ func TestBrowser(t *testing.T) {
 	// concurrent use.
 	t.Run("PDF with print style", func(t *testing.T) {
 		t.Parallel()
-		pdf, err := b.PDF(ctx, site.URL+"/print", PDFOptions{
+		pdf, err := b.PDF(ctx, site.URL+"/print", browser.PDFOptions{
 			FooterHTML: `<div style="font-size:9px;width:100%;text-align:center">Page <span class="pageNumber"></span> of <span class="totalPages"></span></div>`,
 		})
 		if err != nil {
@@ -300,7 +279,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("PDF landscape", func(t *testing.T) {
 		t.Parallel()
-		pdf, err := b.PDF(ctx, site.URL+"/late", PDFOptions{Landscape: true, HeaderHTML: `<div style="font-size:9px">Ops daily</div>`})
+		pdf, err := b.PDF(ctx, site.URL+"/late", browser.PDFOptions{Landscape: true, HeaderHTML: `<div style="font-size:9px">Ops daily</div>`})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,7 +290,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("PDF waits for charts", func(t *testing.T) {
 		t.Parallel()
-		pdf, err := b.PDF(ctx, site.URL+"/late", PDFOptions{})
+		pdf, err := b.PDF(ctx, site.URL+"/late", browser.PDFOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -322,7 +301,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("PDF waits past the grace when charts are announced", func(t *testing.T) {
 		t.Parallel()
-		pdf, err := b.PDF(ctx, site.URL+"/slow", PDFOptions{})
+		pdf, err := b.PDF(ctx, site.URL+"/slow", browser.PDFOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -389,10 +368,10 @@ func TestBrowser(t *testing.T) {
 		var imgs int
 		var answer string
 		v, err := b.Visit(ctx, site.URL+"/visit", 1024, func(ctx context.Context) error {
-			if err := Eval(ctx, `document.images.length`, &imgs); err != nil {
+			if err := browser.Eval(ctx, `document.images.length`, &imgs); err != nil {
 				return err
 			}
-			return Eval(ctx, `new Promise(r => setTimeout(() => r("later"), 10))`, &answer)
+			return browser.Eval(ctx, `new Promise(r => setTimeout(() => r("later"), 10))`, &answer)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -431,7 +410,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("Visit with a failing check", func(t *testing.T) {
 		t.Parallel()
 		v, err := b.Visit(ctx, site.URL+"/print", 800, func(ctx context.Context) error {
-			return Eval(ctx, `(() => { throw new Error("check-failed") })()`, nil)
+			return browser.Eval(ctx, `(() => { throw new Error("check-failed") })()`, nil)
 		})
 		if err == nil || !strings.Contains(err.Error(), "check-failed") {
 			t.Errorf("error = %v, want the exception of the check", err)
@@ -444,7 +423,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("HTTP error of the page", func(t *testing.T) {
 		t.Parallel()
 		url := site.URL + "/no-such-page"
-		_, err := b.PDF(ctx, url, PDFOptions{})
+		_, err := b.PDF(ctx, url, browser.PDFOptions{})
 		if err == nil || !strings.Contains(err.Error(), url) || !strings.Contains(err.Error(), "404") {
 			t.Errorf("error = %v, want one naming %s and 404", err, url)
 		}
@@ -458,7 +437,7 @@ func TestBrowser(t *testing.T) {
 			wg.Go(func() {
 				var err error
 				if i%2 == 0 {
-					_, err = b.PDF(ctx, site.URL+"/print", PDFOptions{})
+					_, err = b.PDF(ctx, site.URL+"/print", browser.PDFOptions{})
 				} else {
 					_, err = b.Screenshot(ctx, site.URL+"/tall", 400, "#c2")
 				}
@@ -486,7 +465,7 @@ func TestBrowser(t *testing.T) {
 			urls = append(urls, v6.URL+"/print")
 		}
 		for _, url := range urls {
-			if _, err := b.PDF(ctx, url, PDFOptions{}); err != nil {
+			if _, err := b.PDF(ctx, url, browser.PDFOptions{}); err != nil {
 				t.Errorf("PDF of %s: %v", url, err)
 			}
 		}
@@ -494,7 +473,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("page not on loopback", func(t *testing.T) {
 		t.Parallel()
-		_, err := b.PDF(ctx, "http://example.invalid/report", PDFOptions{})
+		_, err := b.PDF(ctx, "http://example.invalid/report", browser.PDFOptions{})
 		if !errors.Is(err, apperr.ErrInvalid) || !strings.Contains(err.Error(), "loopback") {
 			t.Errorf("error = %v, want apperr.ErrInvalid saying pages must be on loopback", err)
 		}
@@ -516,14 +495,14 @@ func TestBrowser(t *testing.T) {
 		short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		_, err := b.PDF(short, site.URL+"/never", PDFOptions{})
+		_, err := b.PDF(short, site.URL+"/never", browser.PDFOptions{})
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("error = %v, want context.DeadlineExceeded", err)
 		}
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("PDF returned %v after its context ended", d)
 		}
-		if _, err := b.PDF(ctx, site.URL+"/print", PDFOptions{}); err != nil {
+		if _, err := b.PDF(ctx, site.URL+"/print", browser.PDFOptions{}); err != nil {
 			t.Errorf("PDF after a canceled one: %v", err)
 		}
 	})
@@ -532,11 +511,11 @@ func TestBrowser(t *testing.T) {
 // BenchmarkStart measures a cold start of Chromium (and its Close):
 // go test -run '^$' -bench Start -benchtime 5x ./internal/browser/
 func BenchmarkStart(b *testing.B) {
-	path := Need(b)
+	path := browsertest.Need(b)
 	var starting time.Duration
 	for b.Loop() {
 		start := time.Now()
-		br, err := Start(context.Background(), path)
+		br, err := browser.Start(context.Background(), path)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -548,12 +527,12 @@ func BenchmarkStart(b *testing.B) {
 
 // BenchmarkPDF measures a PDF of a small page with a warm browser.
 func BenchmarkPDF(b *testing.B) {
-	br := NeedBrowser(b)
+	br := browsertest.NeedBrowser(b)
 	site, _ := testServers(b)
 	for _, page := range []string{"/print", "/late"} {
 		b.Run(page, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := br.PDF(context.Background(), site.URL+page, PDFOptions{}); err != nil {
+				if _, err := br.PDF(context.Background(), site.URL+page, browser.PDFOptions{}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -565,14 +544,14 @@ func BenchmarkPDF(b *testing.B) {
 // page's scripts compiled): each PDF still shows its own page, and the
 // reused tab still refuses requests to other hosts.
 func TestPrintsReuseAWarmTab(t *testing.T) {
-	b := NeedBrowser(t)
+	b := browsertest.NeedBrowser(t)
 	site, otherHits := testServers(t)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 
 	print := func(path string) string {
 		t.Helper()
-		pdf, err := b.PDF(ctx, site.URL+path, PDFOptions{})
+		pdf, err := b.PDF(ctx, site.URL+path, browser.PDFOptions{})
 		if err != nil {
 			t.Fatalf("PDF of %s: %v", path, err)
 		}
@@ -589,13 +568,11 @@ func TestPrintsReuseAWarmTab(t *testing.T) {
 		t.Errorf("a page printed in a reused tab reached another host %d times", n)
 	}
 	// The tab of the last print is still open, on that page, for the next.
-	select {
-	case warm := <-b.warm:
-		b.warm <- warm
-		if warm.url != site.URL+"/late" || !alive(warm) {
-			t.Errorf("kept tab is on %q (alive %v), want the last printed page", warm.url, alive(warm))
-		}
-	default:
+	url, answers, ok := b.WarmTab()
+	switch {
+	case !ok:
 		t.Errorf("no tab kept warm after three prints")
+	case url != site.URL+"/late" || !answers:
+		t.Errorf("kept tab is on %q (alive %v), want the last printed page", url, answers)
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/opsboard/opsboard/internal/access"
-	"github.com/opsboard/opsboard/internal/database"
+	"github.com/opsboard/opsboard/internal/store"
 )
 
 // shareCommand is "opsboard share create|list|revoke".
@@ -112,8 +112,8 @@ func shareCreate(ctx context.Context, e *env, dashboard, report string, params p
 	}
 	defer e.close()
 	token, hash := access.NewToken()
-	link, err := e.db.CreateShareLink(ctx, hash, database.ShareLink{
-		Kind: kind, Target: target, Params: database.Params(params), Label: label,
+	link, err := e.db.CreateShareLink(ctx, hash, store.ShareLink{
+		Kind: kind, Target: target, Params: store.Params(params), Label: label,
 		CreatedBy: "command line", ExpiresAt: e.now().Add(expiry),
 	})
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/opsboard/opsboard/internal/access"
 	"github.com/opsboard/opsboard/internal/apperr"
-	"github.com/opsboard/opsboard/internal/database/dbtest"
+	"github.com/opsboard/opsboard/internal/dbtest"
 )
 
 // TestMain (dbtest.Main) is in cli_test.go.
@@ -62,7 +62,7 @@ func TestCheckBind(t *testing.T) {
 // listens); with an account, it serves there.
 func TestServeBindsBeyondLoopbackOnlyWithAuth(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.DB(t)
+	db := dbtest.Store(t)
 	if has, _ := db.HasUsers(ctx); has {
 		t.Fatal("the test database has accounts already")
 	}
@@ -110,7 +110,7 @@ var shareURLRE = regexp.MustCompile(`^(.*)/s/([A-Za-z0-9_-]{43})\n$`)
 
 func TestShareCommands(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.DB(t)
+	db := dbtest.Store(t)
 
 	code, out, errOut := runWith(ctx, t, map[string]string{"OPSBOARD_BASE_URL": "https://ops.example.com/"},
 		"--dir", "../..", "share", "create", "--dashboard", "customer-impact", "--param", "channel=web", "-p", "region=north", "--label", "Marketing weekly", "--expires", "7d")
@@ -179,7 +179,7 @@ func TestShareCommands(t *testing.T) {
 
 func TestUserCommands(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.DB(t)
+	db := dbtest.Store(t)
 	orig := readPassword
 	t.Cleanup(func() {
 		readPassword = orig

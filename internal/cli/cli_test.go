@@ -13,7 +13,7 @@ import (
 
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/cli"
-	"github.com/opsboard/opsboard/internal/database/dbtest"
+	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/demo"
 )
 
@@ -36,7 +36,7 @@ func withDemo(t *testing.T) {
 	var err error
 	loadOnce.Do(func() {
 		loc, _ := time.LoadLocation("America/New_York")
-		_, err = demo.Load(context.Background(), dbtest.DB(t), demo.Options{Scale: 0.3, Days: 400, Seed: 11, Location: loc, Now: time.Now()})
+		_, err = demo.Load(context.Background(), dbtest.Admin(t), demo.Options{Scale: 0.3, Days: 400, Seed: 11, Location: loc, Now: time.Now()})
 	})
 	if err != nil {
 		t.Fatal(err)

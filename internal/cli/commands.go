@@ -68,7 +68,8 @@ func queryCommand() *command {
 			if _, err := query.Values(q, req); err != nil {
 				return usagef("%v", err)
 			}
-			if err := e.open(ctx, false); err != nil {
+			// Only the warehouse: opsboard's own database may be down.
+			if err := e.openWarehouse(ctx); err != nil {
 				return err
 			}
 			defer e.close()
@@ -106,7 +107,7 @@ func validateCommand() *command {
 				return err
 			}
 			if withDB {
-				if err := e.open(ctx, false); err != nil {
+				if err := e.openWarehouse(ctx); err != nil {
 					return err
 				}
 				defer e.close()
@@ -199,7 +200,12 @@ func demoDataCommand() *command {
 func loadDemo(ctx context.Context, e *env, opts demo.Options) error {
 	opts.Location = e.cfg.Location
 	opts.Now = e.now()
-	stats, err := demo.Load(ctx, e.data, opts)
+	admin, err := e.dataAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	stats, err := demo.Load(ctx, admin, opts)
 	if err != nil {
 		return fmt.Errorf("loading demo data: %w", err)
 	}

@@ -30,7 +30,12 @@ func demoCommand() *command {
 				return err
 			}
 			defer e.close()
-			last, ok, err := demo.LastDay(ctx, e.data, e.cfg.Location)
+			admin, err := e.dataAdmin(ctx)
+			if err != nil {
+				return err
+			}
+			last, ok, err := demo.LastDay(ctx, admin, e.cfg.Location)
+			admin.Close()
 			if err != nil {
 				return err
 			}

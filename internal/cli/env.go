@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/opsboard/opsboard/internal/config"
-	"github.com/opsboard/opsboard/internal/database"
 	"github.com/opsboard/opsboard/internal/embeddedpg"
+	"github.com/opsboard/opsboard/internal/pg"
 	"github.com/opsboard/opsboard/internal/query"
+	"github.com/opsboard/opsboard/internal/store"
+	"github.com/opsboard/opsboard/internal/warehouse"
 )
 
 // env is what a running command has: its configuration, output streams,
@@ -22,47 +24,127 @@ type env struct {
 	log    *slog.Logger
 	now    func() time.Time
 
-	db      *database.DB // opsboard's own tables
-	data    *database.DB // where user queries run (db unless OPSBOARD_DATA_URL)
+	db      *store.Store         // opsboard's own schema
+	data    *warehouse.Warehouse // where user queries run, read-only
 	cluster *embeddedpg.Cluster
 	closers []func() error
 }
 
-// open connects to opsboard's database (starting the embedded cluster when
-// no DATABASE_URL is set) and to the data database. migrate applies
-// opsboard's migrations. Call close when done.
+// open connects to opsboard's store (migrating it when migrate is set) and
+// to the warehouse. Call close when done.
 func (e *env) open(ctx context.Context, migrate bool) error {
-	url := e.cfg.DatabaseURL
-	if url == "" {
-		c, err := embeddedpg.Start(ctx, e.cfg.DataDir, e.log)
-		if err != nil {
-			return err
-		}
-		e.cluster = c
-		e.closers = append(e.closers, c.Stop)
-		if err := database.EnsureDatabase(ctx, c.URL("postgres"), "opsboard"); err != nil {
-			return err
-		}
-		url = c.URL("opsboard")
+	if err := e.openStore(ctx, migrate); err != nil {
+		return err
 	}
-	db, err := database.Open(ctx, url, database.Options{})
+	return e.openWarehouse(ctx)
+}
+
+// startCluster starts the embedded cluster when no DATABASE_URL is set, and
+// makes sure it has the opsboard database and the read-only role.
+func (e *env) startCluster(ctx context.Context) error {
+	if e.cfg.DatabaseURL != "" || e.cluster != nil {
+		return nil
+	}
+	c, err := embeddedpg.Start(ctx, e.cfg.DataDir, e.log)
 	if err != nil {
 		return err
 	}
-	e.db, e.data = db, db
-	e.closers = append(e.closers, db.Close)
-	if e.cfg.DataURL != "" {
-		data, err := database.Open(ctx, e.cfg.DataURL, database.Options{})
-		if err != nil {
-			return err
-		}
-		e.data = data
-		e.closers = append(e.closers, data.Close)
+	e.cluster = c
+	e.closers = append(e.closers, c.Stop)
+	if err := pg.EnsureDatabase(ctx, c.URL("postgres"), "opsboard"); err != nil {
+		return err
 	}
+	admin, err := pg.OpenAdmin(ctx, c.URL("opsboard"))
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	return admin.EnsureReader(ctx, embeddedpg.ReaderRole, c.ReaderPassword(), e.cfg.DataSchemas)
+}
+
+// storeURL is where opsboard's own schema lives.
+func (e *env) storeURL(ctx context.Context) (string, error) {
+	if err := e.startCluster(ctx); err != nil {
+		return "", err
+	}
+	if e.cluster != nil {
+		return e.cluster.URL("opsboard"), nil
+	}
+	return e.cfg.DatabaseURL, nil
+}
+
+// openStore connects to opsboard's own schema.
+func (e *env) openStore(ctx context.Context, migrate bool) error {
+	url, err := e.storeURL(ctx)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, url, store.Options{})
+	if err != nil {
+		return err
+	}
+	e.db = db
+	e.closers = append(e.closers, db.Close)
 	if migrate {
-		return e.db.Migrate(ctx)
+		return db.Migrate(ctx)
 	}
 	return nil
+}
+
+// warehouseURL is where user queries run: OPSBOARD_DATA_URL, else the
+// embedded cluster as its read-only role, else DATABASE_URL (whose role
+// serve checks and warns about).
+func (e *env) warehouseURL(ctx context.Context) (string, error) {
+	if e.cfg.DataURL != "" {
+		return e.cfg.DataURL, nil
+	}
+	if err := e.startCluster(ctx); err != nil {
+		return "", err
+	}
+	if e.cluster != nil {
+		return e.cluster.ReaderURL("opsboard"), nil
+	}
+	return e.cfg.DatabaseURL, nil
+}
+
+// openWarehouse connects to the data database, on a pool of its own.
+func (e *env) openWarehouse(ctx context.Context) error {
+	url, err := e.warehouseURL(ctx)
+	if err != nil {
+		return err
+	}
+	w, err := warehouse.Open(ctx, url, warehouse.Options{MaxOpenConns: e.cfg.DataPool, Schemas: e.cfg.DataSchemas})
+	if err != nil {
+		return err
+	}
+	e.data = w
+	e.closers = append(e.closers, w.Close)
+	return nil
+}
+
+// dataAdmin opens a writable connection to the data database, for loading
+// the demo data: OPSBOARD_DATA_URL when set, else opsboard's database.
+func (e *env) dataAdmin(ctx context.Context) (*pg.Admin, error) {
+	url := e.cfg.DataURL
+	if url == "" {
+		var err error
+		if url, err = e.storeURL(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return pg.OpenAdmin(ctx, url)
+}
+
+// checkWarehouse logs, as warnings, what the warehouse's role can do beyond
+// reading the data.
+func (e *env) checkWarehouse(ctx context.Context) {
+	problems, err := e.data.Check(ctx)
+	if err != nil {
+		e.log.Warn("could not check the data role's privileges", "err", err)
+	}
+	for _, p := range problems {
+		e.log.Warn(p)
+	}
 }
 
 // close releases everything open opened, newest first.
@@ -75,7 +157,7 @@ func (e *env) close() error {
 	return errors.Join(errs...)
 }
 
-// runner returns a query runner over the data database.
+// runner returns a query runner over the warehouse.
 func (e *env) runner(cacheTTL bool) *query.Runner {
 	opts := query.Options{
 		Location: e.cfg.Location,

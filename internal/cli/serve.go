@@ -77,6 +77,7 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 	if err := checkBind(sf.addr, authConfigured, sf.insecureNoAuth); err != nil {
 		return err
 	}
+	e.checkWarehouse(ctx)
 	m := metrics.New()
 	runner := query.NewRunner(e.data, query.Options{
 		Location: e.cfg.Location, Timeout: e.cfg.QueryTimeout, MaxRows: e.cfg.MaxRows,

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsboard/opsboard/internal/browser"
+	"github.com/opsboard/opsboard/internal/browser/browsertest"
 	"github.com/opsboard/opsboard/internal/cli"
-	"github.com/opsboard/opsboard/internal/database/dbtest"
+	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/mail/mailtest"
 )
 
@@ -24,7 +24,7 @@ var sendFormRE = regexp.MustCompile(`<form method="post" action="/reports/ops-da
 // rendered, mailed through SMTP and listed in the archive as sent from the
 // web.
 func TestServeSendsAReportFromTheWeb(t *testing.T) {
-	browser.Need(t)
+	browsertest.Need(t)
 	withDemo(t)
 	smtp := mailtest.Start(t, mailtest.Options{})
 

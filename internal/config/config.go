@@ -23,6 +23,12 @@ type Config struct {
 	DatabaseURL string
 	// DataURL, when set, is where user queries run (a replica or warehouse).
 	DataURL string
+	// DataSchemas are the schemas user queries see (their search_path), in
+	// order; never opsboard's own.
+	DataSchemas []string
+	// DataPool is the size of the warehouse's connection pool, and so the
+	// most user queries that run at once.
+	DataPool int
 	// DataDir holds the embedded cluster and other local state.
 	DataDir string
 	// Location is the business time zone: what "a day" means.
@@ -31,8 +37,15 @@ type Config struct {
 	QueryTimeout time.Duration
 	// MaxRows caps the rows kept from one query.
 	MaxRows int
+	// WebMaxRows caps the rows kept from one query shown on a web page or a
+	// share link (CSV downloads and reports keep MaxRows).
+	WebMaxRows int
 	// CacheTTL is how long query results are reused.
 	CacheTTL time.Duration
+	// CacheBytes bounds the memory the query cache holds.
+	CacheBytes int64
+	// MaxRangeDays is the longest date range a query is run for.
+	MaxRangeDays int
 
 	SMTPURL string // smtp://user:pass@host:port; a secret: never log it
 	From    string
@@ -73,7 +86,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DataDir:      or(getenv("OPSBOARD_DATA_DIR"), ".opsboard"),
 		QueryTimeout: 30 * time.Second,
 		MaxRows:      100000,
+		WebMaxRows:   10000,
 		CacheTTL:     5 * time.Minute,
+		CacheBytes:   256 << 20,
+		MaxRangeDays: 1096,
+		DataPool:     10,
+		DataSchemas:  []string{"public"},
 		SMTPURL:      getenv("OPSBOARD_SMTP_URL"),
 		From:         getenv("OPSBOARD_FROM"),
 		BaseURL:      getenv("OPSBOARD_BASE_URL"),
@@ -93,6 +111,42 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("OPSBOARD_MAX_ROWS"); v != "" {
 		if c.MaxRows, err = strconv.Atoi(v); err != nil || c.MaxRows <= 0 {
 			return c, apperr.Invalid("OPSBOARD_MAX_ROWS: %q is not a positive number", v)
+		}
+	}
+	for _, n := range []struct {
+		name string
+		into *int
+	}{
+		{"OPSBOARD_WEB_MAX_ROWS", &c.WebMaxRows},
+		{"OPSBOARD_MAX_RANGE_DAYS", &c.MaxRangeDays},
+		{"OPSBOARD_DATA_POOL", &c.DataPool},
+	} {
+		if v := getenv(n.name); v != "" {
+			if *n.into, err = strconv.Atoi(v); err != nil || *n.into <= 0 {
+				return c, apperr.Invalid("%s: %q is not a positive number", n.name, v)
+			}
+		}
+	}
+	if v := getenv("OPSBOARD_CACHE_MB"); v != "" {
+		mb, err := strconv.Atoi(v)
+		if err != nil || mb <= 0 {
+			return c, apperr.Invalid("OPSBOARD_CACHE_MB: %q is not a positive number of megabytes", v)
+		}
+		c.CacheBytes = int64(mb) << 20
+	}
+	if v := getenv("OPSBOARD_DATA_SCHEMAS"); v != "" {
+		c.DataSchemas = nil
+		for _, s := range strings.Split(v, ",") {
+			s = strings.TrimSpace(s)
+			if s == "opsboard" {
+				return c, apperr.Invalid("OPSBOARD_DATA_SCHEMAS: user queries never see opsboard's own schema %q", s)
+			}
+			if s != "" {
+				c.DataSchemas = append(c.DataSchemas, s)
+			}
+		}
+		if len(c.DataSchemas) == 0 {
+			return c, apperr.Invalid("OPSBOARD_DATA_SCHEMAS: %q names no schema", v)
 		}
 	}
 	if v := getenv("OPSBOARD_CACHE_TTL"); v != "" {

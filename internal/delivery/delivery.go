@@ -18,11 +18,11 @@ import (
 
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/catalog"
-	"github.com/opsboard/opsboard/internal/database"
 	"github.com/opsboard/opsboard/internal/mail"
 	"github.com/opsboard/opsboard/internal/metrics"
 	"github.com/opsboard/opsboard/internal/query"
 	"github.com/opsboard/opsboard/internal/report"
+	"github.com/opsboard/opsboard/internal/store"
 )
 
 // Transport sends a finished message to some recipients.
@@ -32,7 +32,7 @@ type Transport interface {
 
 // Service runs and delivers reports.
 type Service struct {
-	DB        *database.DB
+	DB        *store.Store
 	Producer  *report.Producer
 	Transport Transport // nil: mail is not configured; runs are archived, not sent
 	From      string
@@ -79,7 +79,7 @@ type SendOptions struct {
 
 // Send produces a new run of the report for date and delivers it now. It
 // never replaces an earlier run: a regenerated day is a new archive entry.
-func (s *Service) Send(ctx context.Context, name string, date time.Time, opts SendOptions) (*database.Run, error) {
+func (s *Service) Send(ctx context.Context, name string, date time.Time, opts SendOptions) (*store.Run, error) {
 	r, err := s.Producer.Lookup(name)
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func (s *Service) Send(ctx context.Context, name string, date time.Time, opts Se
 		if err != nil {
 			return run, err
 		}
-		if locked || (cur.Status != database.RunRunning && cur.Status != database.RunRendered) {
+		if locked || (cur.Status != store.RunRunning && cur.Status != store.RunRendered) {
 			return cur, nil
 		}
 		// A scheduler picked the new run up first: wait for it.
@@ -129,13 +129,13 @@ func (s *Service) Send(ctx context.Context, name string, date time.Time, opts Se
 // renders the run if it was not rendered (a run that crashed half-way is
 // rendered again) and delivers what is due. Another process working on the
 // same run makes it return at once.
-func (s *Service) Process(ctx context.Context, run *database.Run) error {
+func (s *Service) Process(ctx context.Context, run *store.Run) error {
 	_, err := s.process(ctx, run)
 	return err
 }
 
 // process is Process; locked is false when another process held the run.
-func (s *Service) process(ctx context.Context, run *database.Run) (bool, error) {
+func (s *Service) process(ctx context.Context, run *store.Run) (bool, error) {
 	var perr error
 	locked, err := s.DB.WithRunLock(ctx, run.ID, func() error {
 		// Re-read under the lock: another process may have moved it on.
@@ -143,7 +143,7 @@ func (s *Service) process(ctx context.Context, run *database.Run) (bool, error) 
 		if err != nil {
 			return err
 		}
-		if cur.Status == database.RunRunning {
+		if cur.Status == store.RunRunning {
 			if cur.RenderAttempts > 0 && cur.NextRenderAt.After(s.now()) {
 				return nil // a failed render waits for its retry
 			}
@@ -155,7 +155,7 @@ func (s *Service) process(ctx context.Context, run *database.Run) (bool, error) 
 				return err
 			}
 		}
-		if cur.Status == database.RunRendered {
+		if cur.Status == store.RunRendered {
 			perr = s.deliver(ctx, cur)
 		}
 		return nil
@@ -179,7 +179,7 @@ const maxRenderAttempts = 5
 // the data database, a timeout) is tried again later, up to
 // maxRenderAttempts times; a run made by a person fails at once, for that
 // person to see.
-func (s *Service) render(ctx context.Context, run *database.Run) error {
+func (s *Service) render(ctx context.Context, run *store.Run) error {
 	log := s.log().With("report", run.Report, "date", run.ReportDate.Format(query.DateLayout), "run", run.ID)
 	// The archive is written even when ctx ends half-way (serve stopping,
 	// a browser tab closed on "send now").
@@ -189,7 +189,7 @@ func (s *Service) render(ctx context.Context, run *database.Run) error {
 		if err := s.DB.FailRun(bg, run.ID, html, reasons); err != nil {
 			return err
 		}
-		s.count(run.Report, database.RunFailed)
+		s.count(run.Report, store.RunFailed)
 		log.Error("report run failed", "errors", strings.Join(reasons, "; "))
 		return apperr.Unavailable("report %s for %s failed: %s", run.Report, run.ReportDate.Format(query.DateLayout), strings.Join(reasons, "; "))
 	}
@@ -259,7 +259,7 @@ func (s *Service) render(ctx context.Context, run *database.Run) error {
 // recorded as sent right after, even when ctx ends meanwhile; only if the
 // process dies in between does that recipient get it again, with the same
 // Message-ID.
-func (s *Service) deliver(ctx context.Context, run *database.Run) error {
+func (s *Service) deliver(ctx context.Context, run *store.Run) error {
 	log := s.log().With("report", run.Report, "date", run.ReportDate.Format(query.DateLayout), "run", run.ID)
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
@@ -317,13 +317,13 @@ func (s *Service) deliver(ctx context.Context, run *database.Run) error {
 	if err != nil {
 		return err
 	}
-	status := database.RunSent
+	status := store.RunSent
 	if run.Partial {
-		status = database.RunPartial
+		status = store.RunPartial
 	}
 	for _, d := range deliveries {
 		if d.Status == "failed" {
-			status = database.RunFailed
+			status = store.RunFailed
 		}
 	}
 	if err := s.DB.FinishRun(bg, run.ID, status); err != nil {
@@ -340,7 +340,7 @@ func (s *Service) maxAttempts() int {
 	return 8
 }
 
-func (s *Service) archiveURL(run *database.Run) string {
+func (s *Service) archiveURL(run *store.Run) string {
 	if s.BaseURL == "" {
 		return ""
 	}

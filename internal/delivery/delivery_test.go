@@ -18,10 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsboard/opsboard/internal/browser"
+	"github.com/opsboard/opsboard/internal/browser/browsertest"
 	"github.com/opsboard/opsboard/internal/catalog"
-	"github.com/opsboard/opsboard/internal/database"
-	"github.com/opsboard/opsboard/internal/database/dbtest"
+	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/delivery"
 	"github.com/opsboard/opsboard/internal/demo"
 	"github.com/opsboard/opsboard/internal/mail"
@@ -29,6 +28,7 @@ import (
 	"github.com/opsboard/opsboard/internal/page"
 	"github.com/opsboard/opsboard/internal/query"
 	"github.com/opsboard/opsboard/internal/report"
+	"github.com/opsboard/opsboard/internal/store"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -39,13 +39,13 @@ var (
 )
 
 // demoDB loads a small demo dataset once, in New York time, ending yesterday.
-func demoDB(t *testing.T) *database.DB {
+func demoDB(t *testing.T) *store.Store {
 	t.Helper()
-	db := dbtest.DB(t)
+	db := dbtest.Store(t)
 	var err error
 	loadOnce.Do(func() {
 		newYork, _ = time.LoadLocation("America/New_York")
-		_, err = demo.Load(context.Background(), db, demo.Options{Scale: 0.3, Days: 120, Seed: 5, Location: newYork, Now: time.Now()})
+		_, err = demo.Load(context.Background(), dbtest.Admin(t), demo.Options{Scale: 0.3, Days: 120, Seed: 5, Location: newYork, Now: time.Now()})
 	})
 	if err != nil {
 		t.Fatalf("loading demo data: %v", err)
@@ -60,19 +60,19 @@ type env struct {
 	cat   *catalog.Catalog
 }
 
-func newEnv(t *testing.T, db *database.DB, root string, smtpURL string, now func() time.Time) *env {
+func newEnv(t *testing.T, db *store.Store, root string, smtpURL string, now func() time.Time) *env {
 	t.Helper()
 	// Each test has its own clock, some of them earlier than others': the
 	// schedules seen by an earlier test would hide this one's runs.
-	if err := db.Exec(context.Background(), `DELETE FROM opsboard.report_schedules`); err != nil {
+	if err := dbtest.Admin(t).Exec(context.Background(), `DELETE FROM opsboard.report_schedules`); err != nil {
 		t.Fatal(err)
 	}
-	chrome := browser.Need(t)
+	chrome := browsertest.Need(t)
 	cat, err := catalog.Load(root)
 	if err != nil {
 		t.Fatalf("definitions under %s: %v", root, err)
 	}
-	runner := query.NewRunner(db, query.Options{Location: newYork, Timeout: 30 * time.Second, CacheTTL: time.Minute})
+	runner := query.NewRunner(dbtest.Warehouse(t), query.Options{Location: newYork, Timeout: 30 * time.Second, CacheTTL: time.Minute})
 	p, err := report.NewProducer(report.Config{Catalog: func() *catalog.Catalog { return cat }, Runner: runner, Location: newYork, Chrome: chrome})
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +182,7 @@ func TestSendDeliversReadableReport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("send: %v", err)
 	}
-	if run.Status != database.RunSent {
+	if run.Status != store.RunSent {
 		t.Errorf("run status %q, want sent", run.Status)
 	}
 	rep := e.cat.Reports["ops-daily"]
@@ -296,7 +296,7 @@ func TestTwoSchedulersDeliverOnce(t *testing.T) {
 		}
 	}
 	run, err := db.ScheduledRun(context.Background(), "ops-daily", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil || run.Status != database.RunSent {
+	if err != nil || run.Status != store.RunSent {
 		t.Errorf("scheduled run for 2026-06-01: err %v, want it sent", err)
 		if run != nil {
 			t.Errorf("run status %q errors %s", run.Status, run.Errors)
@@ -443,7 +443,7 @@ func TestFailedPanel(t *testing.T) {
 					t.Fatalf("send of a report with a failed panel succeeded")
 				}
 				got, _ := db.RunByID(context.Background(), run.ID)
-				if got.Status != database.RunFailed || !strings.Contains(string(got.Errors), "division by zero") {
+				if got.Status != store.RunFailed || !strings.Contains(string(got.Errors), "division by zero") {
 					t.Errorf("archived run status %q errors %s, want failed with the panel's error", got.Status, got.Errors)
 				}
 				time.Sleep(100 * time.Millisecond)
@@ -462,7 +462,7 @@ func TestFailedPanel(t *testing.T) {
 				t.Errorf("subject %q does not say partial", s)
 			}
 			got, _ := db.RunByID(context.Background(), run.ID)
-			if got.Status != database.RunPartial {
+			if got.Status != store.RunPartial {
 				t.Errorf("run status %q, want partial", got.Status)
 			}
 		})
@@ -486,7 +486,7 @@ func TestRunsWaitForMailToBeConfigured(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Status != database.RunRendered || len(run.PDF) == 0 || !run.HTML.Valid {
+	if run.Status != store.RunRendered || len(run.PDF) == 0 || !run.HTML.Valid {
 		t.Fatalf("without mail: run status %q errors %s, want rendered and archived, waiting for mail", run.Status, run.Errors)
 	}
 
@@ -509,7 +509,7 @@ func TestRunsWaitForMailToBeConfigured(t *testing.T) {
 	if from := m.Header.Get("From"); !strings.Contains(from, "reports@shop.example") || msgs[0].From != "reports@shop.example" {
 		t.Errorf("From header %q, envelope %q: want the configured sender", from, msgs[0].From)
 	}
-	if run, _ = db.RunByID(ctx, run.ID); run.Status != database.RunSent {
+	if run, _ = db.RunByID(ctx, run.ID); run.Status != store.RunSent {
 		t.Errorf("run status %q after delivery, want sent", run.Status)
 	}
 }
@@ -564,7 +564,7 @@ func TestRunsOfARemovedReport(t *testing.T) {
 	before := newEnv(t, db, opsDailyOnly(t), "", func() time.Time { return at })
 	before.sched.Tick(ctx) // renders 2026-07-14; no mail configured
 	rendered, err := db.ScheduledRun(ctx, "ops-daily", time.Date(2026, 7, 14, 0, 0, 0, 0, time.UTC))
-	if err != nil || rendered.Status != database.RunRendered {
+	if err != nil || rendered.Status != store.RunRendered {
 		t.Fatalf("the run before the removal: %v %+v", err, rendered)
 	}
 	unrendered, _, err := db.ClaimScheduledRun(ctx, "ops-daily", time.Date(2026, 7, 13, 0, 0, 0, 0, time.UTC), "America/New_York", nil)
@@ -579,7 +579,7 @@ func TestRunsOfARemovedReport(t *testing.T) {
 	}), smtp.URL(), func() time.Time { return at })
 	// The report is renamed away: its runs now name a report that does not
 	// exist (and ops-daily, unscheduled now, claims nothing new).
-	if err := db.Exec(ctx, `UPDATE opsboard.report_runs SET report = 'ops-daily-old' WHERE id IN ($1, $2)`, rendered.ID, unrendered.ID); err != nil {
+	if err := dbtest.Admin(t).Exec(ctx, `UPDATE opsboard.report_runs SET report = 'ops-daily-old' WHERE id IN ($1, $2)`, rendered.ID, unrendered.ID); err != nil {
 		t.Fatal(err)
 	}
 	after.sched.Tick(ctx)
@@ -587,10 +587,10 @@ func TestRunsOfARemovedReport(t *testing.T) {
 	if got["lead@example.com"] != 1 || got["team@example.com"] != 1 {
 		t.Errorf("the archived run of the removed report went to %v, want lead and team once", got)
 	}
-	if r, _ := db.RunByID(ctx, rendered.ID); r.Status != database.RunSent {
+	if r, _ := db.RunByID(ctx, rendered.ID); r.Status != store.RunSent {
 		t.Errorf("rendered run of the removed report: %q, want sent", r.Status)
 	}
-	if r, _ := db.RunByID(ctx, unrendered.ID); r.Status != database.RunFailed || !strings.Contains(string(r.Errors), "definition is gone") {
+	if r, _ := db.RunByID(ctx, unrendered.ID); r.Status != store.RunFailed || !strings.Contains(string(r.Errors), "definition is gone") {
 		t.Errorf("unrendered run of the removed report: %q %s, want failed saying the definition is gone", r.Status, r.Errors)
 	}
 }
@@ -618,7 +618,7 @@ func TestCatchUpStartsWhenTheScheduleWasFirstSeen(t *testing.T) {
 	e.sched.Tick(ctx)
 	for _, d := range []int{3, 4} {
 		run, err := db.ScheduledRun(ctx, "ops-daily", time.Date(2026, 8, d, 0, 0, 0, 0, time.UTC))
-		if err != nil || run.Status != database.RunSent {
+		if err != nil || run.Status != store.RunSent {
 			t.Errorf("the missed run for 2026-08-%02d: %v, want it sent", d, err)
 		}
 	}
@@ -637,7 +637,7 @@ func TestFailedRenderIsRetried(t *testing.T) {
 	e := newEnv(t, db, opsDailyOnly(t), smtp.URL(), func() time.Time { return at })
 	good := e.svc.Producer
 	broken, err := report.NewProducer(report.Config{Catalog: func() *catalog.Catalog { return e.cat },
-		Runner: query.NewRunner(db, query.Options{Location: newYork, Timeout: 30 * time.Second}), Location: newYork, Chrome: "/nonexistent/chromium"})
+		Runner: query.NewRunner(dbtest.Warehouse(t), query.Options{Location: newYork, Timeout: 30 * time.Second}), Location: newYork, Chrome: "/nonexistent/chromium"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -646,13 +646,13 @@ func TestFailedRenderIsRetried(t *testing.T) {
 	e.sched.Tick(ctx)
 	date := time.Date(2026, 8, 11, 0, 0, 0, 0, time.UTC)
 	run, err := db.ScheduledRun(ctx, "ops-daily", date)
-	if err != nil || run.Status != database.RunRunning || run.RenderAttempts != 1 {
+	if err != nil || run.Status != store.RunRunning || run.RenderAttempts != 1 {
 		t.Fatalf("after a render without Chromium: %v %+v; want the run still running after 1 attempt", err, run)
 	}
 	e.svc.Producer = good
 	at = at.Add(time.Minute)
 	e.sched.Tick(ctx)
-	if run, _ = db.RunByID(ctx, run.ID); run.Status != database.RunSent {
+	if run, _ = db.RunByID(ctx, run.ID); run.Status != store.RunSent {
 		t.Errorf("after Chromium came back: %q %s, want sent", run.Status, run.Errors)
 	}
 }
@@ -704,7 +704,7 @@ func TestCancelledAfterAcceptanceIsNotSentAgain(t *testing.T) {
 	if got["lead@example.com"] != 1 || got["team@example.com"] != 1 {
 		t.Errorf("deliveries after a cancellation: %v, want lead and team once each", got)
 	}
-	if r, _ := db.RunByID(context.Background(), run.ID); r.Status != database.RunSent {
+	if r, _ := db.RunByID(context.Background(), run.ID); r.Status != store.RunSent {
 		t.Errorf("run %q, want sent", r.Status)
 	}
 }

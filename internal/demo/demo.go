@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/opsboard/opsboard/internal/apperr"
-	"github.com/opsboard/opsboard/internal/database"
+	"github.com/opsboard/opsboard/internal/pg"
 )
 
 // Options shape the dataset. The zero value of each field means its default.
@@ -40,7 +40,7 @@ var tableNames = []string{"customers", "orders", "support_tickets", "csat_respon
 // Foreign lists the tables in the public schema that have a demo table's
 // name but were not created by Load (their comment does not start with
 // "Demo:"): loading the demo data would drop them.
-func Foreign(ctx context.Context, db *database.DB) ([]string, error) {
+func Foreign(ctx context.Context, db *pg.Admin) ([]string, error) {
 	var names []string
 	err := db.Select(ctx, &names, `
 		SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -92,7 +92,7 @@ func (o Options) withDefaults() (Options, error) {
 // them, all in one transaction: a failed load leaves the previous data.
 // Tables of the same names that Load did not create make it refuse, unless
 // opts.Replace.
-func Load(ctx context.Context, db *database.DB, opts Options) (Stats, error) {
+func Load(ctx context.Context, db *pg.Admin, opts Options) (Stats, error) {
 	start := time.Now()
 	o, err := opts.withDefaults()
 	if err != nil {
@@ -109,7 +109,7 @@ func Load(ctx context.Context, db *database.DB, opts Options) (Stats, error) {
 				strings.Join(foreign, ", "))
 		}
 	}
-	tables := []database.Table{
+	tables := []pg.Table{
 		{Name: "customers", Columns: []string{"customer_id", "created_at", "region", "channel", "segment"}},
 		{Name: "orders", Columns: []string{"order_id", "customer_id", "placed_at", "promised_at", "shipped_at", "delivered_at",
 			"channel", "region", "warehouse", "carrier", "amount", "items", "status"}},
@@ -125,7 +125,7 @@ func Load(ctx context.Context, db *database.DB, opts Options) (Stats, error) {
 			return newSim(o, want, emit).run()
 		}
 	}
-	rows, err := db.Load(ctx, schema, tables, finish)
+	rows, err := db.Load(ctx, "public", schema, tables, finish)
 	if err != nil {
 		return Stats{}, err
 	}

@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"github.com/opsboard/opsboard/internal/apperr"
-	"github.com/opsboard/opsboard/internal/database"
-	"github.com/opsboard/opsboard/internal/database/dbtest"
+	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/frame"
+	"github.com/opsboard/opsboard/internal/pg"
+	"github.com/opsboard/opsboard/internal/warehouse"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -35,7 +36,7 @@ func testOptions(tb testing.TB) Options {
 	}
 }
 
-func mustLoad(tb testing.TB, db *database.DB, opts Options) Stats {
+func mustLoad(tb testing.TB, db *pg.Admin, opts Options) Stats {
 	tb.Helper()
 	st, err := Load(context.Background(), db, opts)
 	if err != nil {
@@ -46,9 +47,9 @@ func mustLoad(tb testing.TB, db *database.DB, opts Options) Stats {
 
 // mustRow runs a query in the business time zone and returns its one row
 // as numbers; a NULL fails the test.
-func mustRow(tb testing.TB, db *database.DB, query string, args ...any) []float64 {
+func mustRow(tb testing.TB, db *warehouse.Warehouse, query string, args ...any) []float64 {
 	tb.Helper()
-	f, err := db.Query(context.Background(), query, args, database.RunOptions{TimeZone: testZone})
+	f, err := db.Query(context.Background(), query, args, warehouse.RunOptions{TimeZone: testZone})
 	if err != nil {
 		tb.Fatalf("query failed: %v\n%s", err, query)
 	}
@@ -67,7 +68,7 @@ func mustRow(tb testing.TB, db *database.DB, query string, args ...any) []float6
 }
 
 func TestLoad(t *testing.T) {
-	db := dbtest.DB(t)
+	db, wh := dbtest.Admin(t), dbtest.Warehouse(t)
 	opts := testOptions(t)
 	st := mustLoad(t, db, opts)
 	ny := opts.Location
@@ -78,7 +79,7 @@ func TestLoad(t *testing.T) {
 			if got <= 0 {
 				t.Errorf("Stats.Rows[%q] = %d, want > 0", name, got)
 			}
-			n := mustRow(t, db, `SELECT count(*) FROM `+name)[0]
+			n := mustRow(t, wh, `SELECT count(*) FROM `+name)[0]
 			if int64(n) != got {
 				t.Errorf("%s has %v rows, Stats says %d", name, n, got)
 			}
@@ -94,13 +95,13 @@ func TestLoad(t *testing.T) {
 		if !st.To.Equal(wantTo) || !st.From.Equal(wantFrom) {
 			t.Errorf("Stats From, To = %v, %v; want %v, %v", st.From, st.To, wantFrom, wantTo)
 		}
-		r := mustRow(t, db, `SELECT (max(placed_at)::date - DATE '2026-03-14'), (min(placed_at)::date - DATE '2025-09-16') FROM orders`)
+		r := mustRow(t, wh, `SELECT (max(placed_at)::date - DATE '2026-03-14'), (min(placed_at)::date - DATE '2025-09-16') FROM orders`)
 		if r[0] != 0 || r[1] != 0 {
 			t.Errorf("orders span first day %+v, last day %+v days off 2025-09-16..2026-03-14", r[1], r[0])
 		}
 		// Nothing is known after midnight in New York.
 		cutoff := time.Date(2026, 3, 15, 0, 0, 0, 0, ny)
-		r = mustRow(t, db, `SELECT
+		r = mustRow(t, wh, `SELECT
 			(SELECT count(*) FROM orders WHERE greatest(placed_at, shipped_at, delivered_at) >= $1)
 			+ (SELECT count(*) FROM support_tickets WHERE greatest(opened_at, first_response_at, resolved_at) >= $1)
 			+ (SELECT count(*) FROM csat_responses WHERE responded_at >= $1)
@@ -109,7 +110,7 @@ func TestLoad(t *testing.T) {
 		if r[0] != 0 {
 			t.Errorf("%v rows have times after the cut-off %v", r[0], cutoff)
 		}
-		r = mustRow(t, db, `SELECT count(*) FILTER (WHERE status = 'in_transit'),
+		r = mustRow(t, wh, `SELECT count(*) FILTER (WHERE status = 'in_transit'),
 			count(*) FILTER (WHERE status = 'in_transit' AND placed_at < DATE '2026-03-01')
 			FROM orders`)
 		if r[0] == 0 || r[1] != 0 {
@@ -139,14 +140,14 @@ func TestLoad(t *testing.T) {
 				`SELECT count(*) FROM orders o JOIN customers c USING (customer_id) WHERE o.placed_at < c.created_at`},
 		}
 		for _, c := range checks {
-			if n := mustRow(t, db, c.query)[0]; n != 0 {
+			if n := mustRow(t, wh, c.query)[0]; n != 0 {
 				t.Errorf("%v %s", n, c.what)
 			}
 		}
 	})
 
 	t.Run("late deliveries lower delivery CSAT", func(t *testing.T) {
-		r := mustRow(t, db, `SELECT avg(r.score) FILTER (WHERE o.delivered_at <= o.promised_at),
+		r := mustRow(t, wh, `SELECT avg(r.score) FILTER (WHERE o.delivered_at <= o.promised_at),
 			avg(r.score) FILTER (WHERE o.delivered_at > o.promised_at),
 			avg(r.score) FILTER (WHERE o.delivered_at::date - o.promised_at::date >= 4)
 			FROM csat_responses r JOIN orders o USING (order_id) WHERE r.touchpoint = 'delivery'`)
@@ -157,7 +158,7 @@ func TestLoad(t *testing.T) {
 	})
 
 	t.Run("late first orders lower the 60-day repeat rate", func(t *testing.T) {
-		r := mustRow(t, db, `WITH f AS (
+		r := mustRow(t, wh, `WITH f AS (
 				SELECT DISTINCT ON (o.customer_id) o.customer_id, o.placed_at, o.delivered_at > o.promised_at AS late
 				FROM orders o JOIN customers c USING (customer_id)
 				WHERE c.created_at >= $1 AND o.delivered_at IS NOT NULL
@@ -175,7 +176,7 @@ func TestLoad(t *testing.T) {
 	})
 
 	t.Run("slow first responses lower support CSAT", func(t *testing.T) {
-		r := mustRow(t, db, `SELECT avg(r.score) FILTER (WHERE t.first_response_at - t.opened_at < interval '4 hours'),
+		r := mustRow(t, wh, `SELECT avg(r.score) FILTER (WHERE t.first_response_at - t.opened_at < interval '4 hours'),
 			avg(r.score) FILTER (WHERE t.first_response_at - t.opened_at > interval '24 hours'),
 			count(*) FILTER (WHERE t.first_response_at - t.opened_at > interval '24 hours')
 			FROM csat_responses r JOIN support_tickets t USING (ticket_id)`)
@@ -186,7 +187,7 @@ func TestLoad(t *testing.T) {
 	})
 
 	t.Run("late deliveries raise where-is-my-order tickets", func(t *testing.T) {
-		r := mustRow(t, db, `SELECT avg(w::int) FILTER (WHERE late), avg(w::int) FILTER (WHERE NOT late)
+		r := mustRow(t, wh, `SELECT avg(w::int) FILTER (WHERE late), avg(w::int) FILTER (WHERE NOT late)
 			FROM (SELECT o.delivered_at > o.promised_at AS late,
 				EXISTS (SELECT 1 FROM support_tickets t WHERE t.order_id = o.order_id AND t.category = 'where_is_my_order') AS w
 				FROM orders o WHERE o.delivered_at IS NOT NULL) x`)
@@ -197,7 +198,7 @@ func TestLoad(t *testing.T) {
 	})
 
 	t.Run("NPS follows the customer's experience", func(t *testing.T) {
-		r := mustRow(t, db, `SELECT avg(n.score) FILTER (WHERE NOT bad), avg(n.score) FILTER (WHERE bad), count(*) FILTER (WHERE bad)
+		r := mustRow(t, wh, `SELECT avg(n.score) FILTER (WHERE NOT bad), avg(n.score) FILTER (WHERE bad), count(*) FILTER (WHERE bad)
 			FROM (SELECT n.score, EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = n.customer_id
 				AND o.delivered_at > o.promised_at + interval '1 day'
 				AND o.delivered_at BETWEEN n.responded_at - interval '45 days' AND n.responded_at) AS bad
@@ -209,7 +210,7 @@ func TestLoad(t *testing.T) {
 	})
 
 	t.Run("weekly and holiday seasonality", func(t *testing.T) {
-		r := mustRow(t, db, `WITH d AS (SELECT placed_at::date AS day, count(*) AS n FROM orders GROUP BY 1)
+		r := mustRow(t, wh, `WITH d AS (SELECT placed_at::date AS day, count(*) AS n FROM orders GROUP BY 1)
 			SELECT avg(n) FILTER (WHERE extract(dow FROM day) = 0), avg(n) FILTER (WHERE extract(dow FROM day) = 6),
 			       max(n) FILTER (WHERE day = DATE '2025-11-28'),
 			       avg(n) FILTER (WHERE day BETWEEN DATE '2025-10-24' AND DATE '2025-11-13')
@@ -226,7 +227,7 @@ func TestLoad(t *testing.T) {
 	t.Run("carrier outage", func(t *testing.T) {
 		from := st.To.AddDate(0, 0, -outageStartBeforeEnd)
 		to := from.AddDate(0, 0, outageDays)
-		r := mustRow(t, db, `SELECT
+		r := mustRow(t, wh, `SELECT
 			avg((delivered_at > promised_at)::int) FILTER (WHERE carrier = $3 AND shipped_at >= $1 AND shipped_at < $2),
 			avg((delivered_at > promised_at)::int) FILTER (WHERE carrier <> $3 AND shipped_at >= $1 AND shipped_at < $2),
 			avg((delivered_at > promised_at)::int) FILTER (WHERE carrier = $3 AND shipped_at >= $1::date - 28 AND shipped_at < $1::date - 2)
@@ -235,14 +236,14 @@ func TestLoad(t *testing.T) {
 			t.Errorf("late share of %s shipped in the outage %.2f, of other carriers %.2f, of %s before %.2f; want > 0.8, < 0.3, < 0.2",
 				carriers[outageCarrier], r[0], r[1], carriers[outageCarrier], r[2])
 		}
-		r = mustRow(t, db, `SELECT
+		r = mustRow(t, wh, `SELECT
 			count(*) FILTER (WHERE opened_at >= $1 AND opened_at < $1::date + 14) / 14.0,
 			count(*) FILTER (WHERE opened_at >= $1::date - 28 AND opened_at < $1) / 28.0
 			FROM support_tickets WHERE category = 'where_is_my_order'`, from)
 		if !(r[0] > 2*r[1]) {
 			t.Errorf("where-is-my-order tickets a day in the two weeks from the outage %.1f, in the four weeks before %.1f; want twice", r[0], r[1])
 		}
-		r = mustRow(t, db, `SELECT
+		r = mustRow(t, wh, `SELECT
 			avg(score) FILTER (WHERE responded_at >= $1::date + 4 AND responded_at < $1::date + 14),
 			avg(score) FILTER (WHERE responded_at >= $1::date - 28 AND responded_at < $1)
 			FROM csat_responses WHERE touchpoint = 'delivery'`, from)
@@ -254,7 +255,7 @@ func TestLoad(t *testing.T) {
 	t.Run("warehouse backlog", func(t *testing.T) {
 		from := st.To.AddDate(0, 0, -backlogStartBeforeEnd)
 		to := from.AddDate(0, 0, backlogDays)
-		r := mustRow(t, db, `SELECT
+		r := mustRow(t, wh, `SELECT
 			avg(extract(epoch FROM shipped_at - placed_at) / 3600) FILTER (WHERE warehouse = $3 AND placed_at >= $1::date + 3 AND placed_at < $2),
 			avg(extract(epoch FROM shipped_at - placed_at) / 3600) FILTER (WHERE warehouse <> $3 AND placed_at >= $1::date + 3 AND placed_at < $2),
 			avg(extract(epoch FROM shipped_at - placed_at) / 3600) FILTER (WHERE warehouse = $3 AND placed_at >= $1::date - 28 AND placed_at < $1),
@@ -273,7 +274,7 @@ func TestLoad(t *testing.T) {
 }
 
 func TestLoadIsDeterministic(t *testing.T) {
-	db := dbtest.DB(t)
+	db := dbtest.Admin(t)
 	opts := testOptions(t)
 	opts.Days = 60
 	opts.Scale = 0.2
@@ -282,12 +283,12 @@ func TestLoadIsDeterministic(t *testing.T) {
 		t.Helper()
 		var out []string
 		for _, q := range []string{
-			`SELECT md5(string_agg(c::text, ',' ORDER BY customer_id)) FROM customers c`,
-			`SELECT md5(string_agg(o::text, ',' ORDER BY order_id)) FROM orders o`,
-			`SELECT md5(string_agg(t::text, ',' ORDER BY ticket_id)) FROM support_tickets t`,
-			`SELECT md5(string_agg(r::text, ',' ORDER BY response_id)) FROM csat_responses r`,
-			`SELECT md5(string_agg(n::text, ',' ORDER BY response_id)) FROM nps_responses n`,
-			`SELECT md5(string_agg(r::text, ',' ORDER BY return_id)) FROM returns r`,
+			`SELECT md5(string_agg(c::text, ',' ORDER BY customer_id)) FROM public.customers c`,
+			`SELECT md5(string_agg(o::text, ',' ORDER BY order_id)) FROM public.orders o`,
+			`SELECT md5(string_agg(t::text, ',' ORDER BY ticket_id)) FROM public.support_tickets t`,
+			`SELECT md5(string_agg(r::text, ',' ORDER BY response_id)) FROM public.csat_responses r`,
+			`SELECT md5(string_agg(n::text, ',' ORDER BY response_id)) FROM public.nps_responses n`,
+			`SELECT md5(string_agg(r::text, ',' ORDER BY return_id)) FROM public.returns r`,
 		} {
 			var s string
 			if err := db.Get(context.Background(), &s, q); err != nil {
@@ -328,14 +329,14 @@ func TestOptionsAreChecked(t *testing.T) {
 // The demo never drops a table it did not create, unless told to.
 func TestLoadKeepsSomeoneElsesTables(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.DB(t)
+	db := dbtest.Admin(t)
 	opts := testOptions(t)
 	opts.Days, opts.Scale = 20, 0.1
 	mustLoad(t, db, opts)
 	if foreign, err := Foreign(ctx, db); err != nil || len(foreign) != 0 {
 		t.Fatalf("after a demo load, Foreign = %v, %v; want none", foreign, err)
 	}
-	if err := db.Exec(ctx, `DROP TABLE returns CASCADE; CREATE TABLE returns (id int, note text); INSERT INTO returns VALUES (1, 'ours')`); err != nil {
+	if err := db.Exec(ctx, `DROP TABLE public.returns CASCADE; CREATE TABLE public.returns (id int, note text); INSERT INTO public.returns VALUES (1, 'ours')`); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Load(ctx, db, opts)
@@ -343,7 +344,7 @@ func TestLoadKeepsSomeoneElsesTables(t *testing.T) {
 		t.Errorf("Load over someone's returns table = %v, want a refusal naming it and --replace", err)
 	}
 	var note string
-	if err := db.Get(ctx, &note, `SELECT note FROM returns WHERE id = 1`); err != nil || note != "ours" {
+	if err := db.Get(ctx, &note, `SELECT note FROM public.returns WHERE id = 1`); err != nil || note != "ours" {
 		t.Fatalf("the refused load touched the table: %q, %v", note, err)
 	}
 	opts.Replace = true

@@ -5,18 +5,18 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/opsboard/opsboard/internal/database"
+	"github.com/opsboard/opsboard/internal/pg"
 )
 
 // LastDay returns the business day (in loc) of the newest demo order, and
 // false when the demo tables are not there or empty.
-func LastDay(ctx context.Context, db *database.DB, loc *time.Location) (time.Time, bool, error) {
+func LastDay(ctx context.Context, db *pg.Admin, loc *time.Location) (time.Time, bool, error) {
 	var exists bool
 	if err := db.Get(ctx, &exists, `SELECT to_regclass('public.orders') IS NOT NULL`); err != nil || !exists {
 		return time.Time{}, false, err
 	}
 	var last sql.NullTime
-	if err := db.Get(ctx, &last, `SELECT max(placed_at) FROM orders`); err != nil {
+	if err := db.Get(ctx, &last, `SELECT max(placed_at) FROM public.orders`); err != nil {
 		return time.Time{}, false, err
 	}
 	if !last.Valid {

@@ -32,12 +32,18 @@ import (
 
 const superuser = "opsboard"
 
+// ReaderRole is the read-only role the warehouse connects as in the
+// embedded cluster; opsboard creates it at start (pg.Admin.EnsureReader)
+// with the password kept beside the cluster's own.
+const ReaderRole = "opsboard_reader"
+
 // Cluster is a running private PostgreSQL cluster.
 type Cluster struct {
 	dir      string
 	bin      string
 	port     int
 	password string
+	reader   string              // ReaderRole's password
 	owner    *syscall.Credential // non-nil when processes must run as another user
 	started  bool                // true when this process started it and must stop it
 	log      *slog.Logger
@@ -89,6 +95,9 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*Cluster, error) 
 		return nil, fmt.Errorf("reading cluster password: %w", err)
 	}
 	c.password = strings.TrimSpace(string(pw))
+	if c.reader, err = c.readerPassword(); err != nil {
+		return nil, err
+	}
 
 	if port, ok := c.runningPort(ctx); ok {
 		c.port = port
@@ -118,6 +127,39 @@ func (c *Cluster) URL(database string) string {
 		RawQuery: "sslmode=disable",
 	}
 	return u.String()
+}
+
+// ReaderURL returns a connection URL for the named database as ReaderRole.
+func (c *Cluster) ReaderURL(database string) string {
+	u := url.URL{
+		Scheme:   "postgres",
+		User:     url.UserPassword(ReaderRole, c.reader),
+		Host:     net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port)),
+		Path:     "/" + database,
+		RawQuery: "sslmode=disable",
+	}
+	return u.String()
+}
+
+// ReaderPassword is ReaderRole's password.
+func (c *Cluster) ReaderPassword() string { return c.reader }
+
+// readerPassword reads the read-only role's password, making one the first
+// time (clusters made before the role existed get one too).
+func (c *Cluster) readerPassword() (string, error) {
+	file := filepath.Join(c.dir, "reader-password")
+	if b, err := os.ReadFile(file); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	secret := make([]byte, 16)
+	if _, err := rand.Read(secret); err != nil {
+		return "", err
+	}
+	pw := hex.EncodeToString(secret)
+	if err := os.WriteFile(file, []byte(pw+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("writing the read-only role's password: %w", err)
+	}
+	return pw, nil
 }
 
 // Dir returns the cluster's directory.

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opsboard/opsboard/internal/database"
 	"github.com/opsboard/opsboard/internal/embeddedpg"
+	"github.com/opsboard/opsboard/internal/pg"
 )
 
 // The embedded default starts a cluster, keeps its data across a restart,
@@ -30,10 +30,10 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Fatalf("first start: %v", err)
 	}
 	defer c.Stop()
-	if err := database.EnsureDatabase(ctx, c.URL("postgres"), "opsboard"); err != nil {
+	if err := pg.EnsureDatabase(ctx, c.URL("postgres"), "opsboard"); err != nil {
 		t.Fatalf("creating database: %v", err)
 	}
-	db, err := database.Open(ctx, c.URL("opsboard"), database.Options{})
+	db, err := pg.OpenAdmin(ctx, c.URL("opsboard"))
 	if err != nil {
 		t.Fatalf("connecting: %v", err)
 	}
@@ -69,7 +69,7 @@ func TestClusterLifecycle(t *testing.T) {
 		t.Fatalf("restart: %v", err)
 	}
 	defer restarted.Stop()
-	db, err = database.Open(ctx, restarted.URL("opsboard"), database.Options{})
+	db, err = pg.OpenAdmin(ctx, restarted.URL("opsboard"))
 	if err != nil {
 		t.Fatalf("connecting after restart: %v", err)
 	}
@@ -85,7 +85,7 @@ func TestClusterLifecycle(t *testing.T) {
 
 func answers(c *embeddedpg.Cluster) bool {
 	u := c.URL("postgres")
-	db, err := database.Open(context.Background(), u, database.Options{MaxOpenConns: 1})
+	db, err := pg.OpenAdmin(context.Background(), u)
 	if err != nil {
 		return false
 	}

@@ -18,8 +18,8 @@ import (
 
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/catalog"
-	"github.com/opsboard/opsboard/internal/database"
 	"github.com/opsboard/opsboard/internal/frame"
+	"github.com/opsboard/opsboard/internal/warehouse"
 )
 
 // Options configure a Runner.
@@ -36,7 +36,7 @@ type Options struct {
 
 // Runner runs queries against one database.
 type Runner struct {
-	db    *database.DB
+	db    *warehouse.Warehouse
 	opts  Options
 	group singleflight.Group
 
@@ -50,7 +50,7 @@ type cacheEntry struct {
 }
 
 // NewRunner returns a runner over db.
-func NewRunner(db *database.DB, opts Options) *Runner {
+func NewRunner(db *warehouse.Warehouse, opts Options) *Runner {
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
@@ -141,7 +141,7 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 	if req.Location != nil {
 		loc = req.Location
 	}
-	opts := database.RunOptions{
+	opts := warehouse.RunOptions{
 		Timeout:  r.opts.Timeout,
 		TimeZone: loc.String(),
 		MaxRows:  r.opts.MaxRows,

@@ -10,7 +10,7 @@ import (
 
 	"github.com/opsboard/opsboard/internal/browser"
 	"github.com/opsboard/opsboard/internal/catalog"
-	"github.com/opsboard/opsboard/internal/database/dbtest"
+	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/demo"
 	"github.com/opsboard/opsboard/internal/query"
 	"github.com/opsboard/opsboard/internal/report"
@@ -30,16 +30,15 @@ func BenchmarkReportPDF(b *testing.B) {
 		b.Skip(err)
 	}
 	ctx := context.Background()
-	db := dbtest.DB(b)
 	now := time.Now()
-	if _, err := demo.Load(ctx, db, demo.Options{Scale: 1, Location: time.UTC, Now: now}); err != nil {
+	if _, err := demo.Load(ctx, dbtest.Admin(b), demo.Options{Scale: 1, Location: time.UTC, Now: now}); err != nil {
 		b.Fatal(err)
 	}
 	c, err := catalog.Load(filepath.Join("..", ".."))
 	if err != nil {
 		b.Fatal(err)
 	}
-	runner := query.NewRunner(db, query.Options{Location: time.UTC, Timeout: time.Minute})
+	runner := query.NewRunner(dbtest.Warehouse(b), query.Options{Location: time.UTC, Timeout: time.Minute})
 	p, err := report.NewProducer(report.Config{Catalog: func() *catalog.Catalog { return c }, Runner: runner,
 		Location: time.UTC, Chrome: os.Getenv("OPSBOARD_CHROME")})
 	if err != nil {

@@ -2,7 +2,7 @@ package web_test
 
 import (
 	"context"
-	"github.com/opsboard/opsboard/internal/database/dbtest"
+	"github.com/opsboard/opsboard/internal/dbtest"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -18,21 +18,21 @@ import (
 
 	"github.com/opsboard/opsboard/internal/access"
 	"github.com/opsboard/opsboard/internal/catalog"
-	"github.com/opsboard/opsboard/internal/database"
 	"github.com/opsboard/opsboard/internal/query"
+	"github.com/opsboard/opsboard/internal/store"
 	"github.com/opsboard/opsboard/internal/web"
 )
 
 // startAuthServer serves the definitions under dir from db, with the access
 // settings opts makes (nil: none), over TLS when secure is set.
-func startAuthServer(t *testing.T, db *database.DB, dir string, secure bool, opts func(*web.Config)) *httptest.Server {
+func startAuthServer(t *testing.T, db *store.Store, dir string, secure bool, opts func(*web.Config)) *httptest.Server {
 	t.Helper()
 	cat, err := catalog.Load(dir)
 	if err != nil {
 		t.Fatalf("loading definitions from %s: %v", dir, err)
 	}
-	runner := query.NewRunner(db, query.Options{Location: time.UTC, Timeout: 20 * time.Second, CacheTTL: time.Minute})
-	cfg := web.Config{DB: db, Data: db, Runner: runner, Catalog: cat}
+	runner := query.NewRunner(dbtest.Warehouse(t), query.Options{Location: time.UTC, Timeout: 20 * time.Second, CacheTTL: time.Minute})
+	cfg := web.Config{DB: db, Data: dbtest.Warehouse(t), Runner: runner, Catalog: cat}
 	if opts != nil {
 		opts(&cfg)
 	}
@@ -53,7 +53,7 @@ func startAuthServer(t *testing.T, db *database.DB, dir string, secure bool, opt
 // addUser creates an account for the test and removes it afterwards (the
 // package's other tests expect a server without accounts). It returns the
 // password.
-func addUser(t *testing.T, db *database.DB, email, role string) string {
+func addUser(t *testing.T, db *store.Store, email, role string) string {
 	t.Helper()
 	password := "pw-" + strings.Repeat("x", 12) + "-" + role
 	hash, err := access.HashPassword(password)
@@ -68,7 +68,7 @@ func addUser(t *testing.T, db *database.DB, email, role string) string {
 }
 
 // mustHaveNoUsers fails when an earlier test left an account behind.
-func mustHaveNoUsers(t *testing.T, db *database.DB) {
+func mustHaveNoUsers(t *testing.T, db *store.Store) {
 	t.Helper()
 	if has, err := db.HasUsers(context.Background()); err != nil || has {
 		t.Fatalf("the test database has accounts already (%v): an earlier test did not clean up", err)
@@ -210,7 +210,7 @@ func TestWithoutAccountsEveryRequestIsTheLocalAdmin(t *testing.T) {
 // keeps asking for a sign-in: it never falls back to the local admin.
 func TestSignInSurvivesADatabaseFailure(t *testing.T) {
 	data := demoDB(t)
-	dead, err := database.Open(context.Background(), dbtest.URL(t), database.Options{})
+	dead, err := store.Open(context.Background(), dbtest.URL(t), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opsboard/opsboard/internal/browser"
+	"github.com/opsboard/opsboard/internal/browser/browsertest"
 )
 
 // artifactDir is where tests leave screenshots for a person to look at:
@@ -27,7 +28,7 @@ func artifactDir(t *testing.T) string {
 // Every shipped dashboard, in real headless Chromium: no console errors, no
 // failed or off-host requests, and every panel has drawn its chart.
 func TestDashboardsInBrowser(t *testing.T) {
-	b := browser.NeedBrowser(t)
+	b := browsertest.NeedBrowser(t)
 	ts := startServer(t, demoDB(t), "../..")
 	for _, name := range ts.srv.Catalog().DashboardNames() {
 		t.Run(name, func(t *testing.T) {

@@ -34,7 +34,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	if s.db != nil {
 		check("database", s.db.Ping(ctx))
 	}
-	if s.data != nil && s.data != s.db {
+	if s.data != nil {
 		check("data", s.data.Ping(ctx))
 	}
 	if s.Health != nil {

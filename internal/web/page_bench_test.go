@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/opsboard/opsboard/internal/catalog"
-	"github.com/opsboard/opsboard/internal/database/dbtest"
+	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/demo"
 	"github.com/opsboard/opsboard/internal/metrics"
 	"github.com/opsboard/opsboard/internal/query"
@@ -24,10 +24,10 @@ import (
 // startServer take a *testing.T, so the setup is repeated here for a B.
 func benchHandler(b *testing.B) http.Handler {
 	b.Helper()
-	db := dbtest.DB(b)
+	db := dbtest.Store(b)
 	var err error
 	loadDemo.Do(func() {
-		_, err = demo.Load(context.Background(), db, demo.Options{Scale: 0.3, Days: 200, Seed: 3, Location: time.UTC, Now: time.Now()})
+		_, err = demo.Load(context.Background(), dbtest.Admin(b), demo.Options{Scale: 0.3, Days: 200, Seed: 3, Location: time.UTC, Now: time.Now()})
 	})
 	if err != nil {
 		b.Fatalf("loading demo data: %v", err)
@@ -37,8 +37,8 @@ func benchHandler(b *testing.B) http.Handler {
 		b.Fatal(err)
 	}
 	m := metrics.New()
-	runner := query.NewRunner(db, query.Options{Location: time.UTC, Timeout: 20 * time.Second, CacheTTL: time.Hour, Observe: m.ObserveQuery})
-	srv, err := web.New(web.Config{DB: db, Data: db, Runner: runner, Metrics: m, Catalog: cat})
+	runner := query.NewRunner(dbtest.Warehouse(b), query.Options{Location: time.UTC, Timeout: 20 * time.Second, CacheTTL: time.Hour, Observe: m.ObserveQuery})
+	srv, err := web.New(web.Config{DB: db, Data: dbtest.Warehouse(b), Runner: runner, Metrics: m, Catalog: cat})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/opsboard/opsboard/internal/apperr"
-	"github.com/opsboard/opsboard/internal/database"
 	"github.com/opsboard/opsboard/internal/query"
+	"github.com/opsboard/opsboard/internal/store"
 )
 
 func (s *Server) registerReportRoutes(r *mux.Router) {
@@ -37,7 +37,7 @@ type deliveryRow struct {
 
 var deliveryTones = map[string]string{"sent": "good", "failed": "bad", "pending": "warn"}
 
-func newDeliveryRow(d database.Delivery, loc *time.Location) deliveryRow {
+func newDeliveryRow(d store.Delivery, loc *time.Location) deliveryRow {
 	row := deliveryRow{Recipient: d.Recipient, Kind: d.Kind, Status: d.Status, Tone: deliveryTones[d.Status], Attempts: d.Attempts, Error: d.LastError}
 	switch {
 	case d.SentAt.Valid:
@@ -49,8 +49,8 @@ func newDeliveryRow(d database.Delivery, loc *time.Location) deliveryRow {
 }
 
 var statusTones = map[string]string{
-	database.RunSent: "good", database.RunPartial: "warn", database.RunFailed: "bad",
-	database.RunRunning: "", database.RunRendered: "warn",
+	store.RunSent: "good", store.RunPartial: "warn", store.RunFailed: "bad",
+	store.RunRunning: "", store.RunRendered: "warn",
 }
 
 func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
@@ -117,7 +117,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, "reports", s.page(data.Heading, "reports", false, data))
 }
 
-func newRunRow(run database.RunSummary, base string, loc *time.Location) runRow {
+func newRunRow(run store.RunSummary, base string, loc *time.Location) runRow {
 	date := run.ReportDate.Format(query.DateLayout)
 	row := runRow{
 		Date: date, Report: run.Report, Status: run.Status, Tone: statusTones[run.Status], Trigger: run.Trigger,
@@ -125,11 +125,11 @@ func newRunRow(run database.RunSummary, base string, loc *time.Location) runRow 
 		Link:      base + "/" + date + "?run=" + strconv.FormatInt(run.ID, 10),
 	}
 	switch {
-	case run.Status == database.RunPartial:
+	case run.Status == store.RunPartial:
 		row.Status = "sent (partial)" // sent, with a panel that failed (send_partial)
-	case run.Status == database.RunFailed && run.Sent > 0:
+	case run.Status == store.RunFailed && run.Sent > 0:
 		row.Status = "partly delivered" // some recipients got it, others never will
-	case run.Status == database.RunRendered:
+	case run.Status == store.RunRendered:
 		row.Status = "waiting to send" // rendered and archived; deliveries pending
 	}
 	if run.Failed > 0 {
@@ -153,7 +153,7 @@ func newRunRow(run database.RunSummary, base string, loc *time.Location) runRow 
 
 // archivedRun finds the run the URL names: ?run=ID, or the newest
 // rendered run of that report and date.
-func (s *Server) archivedRun(r *http.Request, name string) (*database.Run, error) {
+func (s *Server) archivedRun(r *http.Request, name string) (*store.Run, error) {
 	if s.db == nil {
 		return nil, apperr.Unavailable("the archive needs opsboard's database")
 	}
@@ -203,7 +203,7 @@ func (s *Server) archivedPDF(w http.ResponseWriter, r *http.Request) error {
 }
 
 // writePDF sends an archived run's PDF, named after its report and date.
-func writePDF(w http.ResponseWriter, run *database.Run) error {
+func writePDF(w http.ResponseWriter, run *store.Run) error {
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", `inline; filename="`+run.Report+"-"+run.ReportDate.Format(query.DateLayout)+`.pdf"`)
 	_, err := w.Write(run.PDF)

@@ -18,17 +18,18 @@ import (
 	"github.com/opsboard/opsboard/internal/access"
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/dashboard"
-	"github.com/opsboard/opsboard/internal/database"
 	"github.com/opsboard/opsboard/internal/metrics"
 	"github.com/opsboard/opsboard/internal/page"
 	"github.com/opsboard/opsboard/internal/query"
+	"github.com/opsboard/opsboard/internal/store"
+	"github.com/opsboard/opsboard/internal/warehouse"
 )
 
 // Server serves one catalog of definitions.
 type Server struct {
 	log     *slog.Logger
-	db      *database.DB // opsboard's own tables; nil in tests of pages only
-	data    *database.DB
+	db      *store.Store // opsboard's own tables; nil in tests of pages only
+	data    *warehouse.Warehouse
 	runner  *query.Runner
 	metrics *metrics.Metrics
 	pages   *page.Renderer
@@ -44,8 +45,8 @@ type Server struct {
 // Config is what a Server needs.
 type Config struct {
 	Log     *slog.Logger
-	DB      *database.DB
-	Data    *database.DB
+	DB      *store.Store
+	Data    *warehouse.Warehouse
 	Runner  *query.Runner
 	Metrics *metrics.Metrics
 	Catalog *catalog.Catalog
@@ -71,7 +72,7 @@ type Config struct {
 	// web page whose name is rebound to 127.0.0.1 cannot read it.
 	AnyHost bool
 	// Accounts is whether accounts existed when the server started (serve
-	// knows); nil: the first request asks the database. With an answer, a
+	// knows); nil: the first request asks the store. With an answer, a
 	// database that fails later never turns sign-in off.
 	Accounts *bool
 	// Resend re-sends the archived report of a date to its recipients

@@ -13,8 +13,8 @@ import (
 	"github.com/opsboard/opsboard/internal/access"
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/catalog"
-	"github.com/opsboard/opsboard/internal/database"
 	"github.com/opsboard/opsboard/internal/page"
+	"github.com/opsboard/opsboard/internal/store"
 )
 
 // Share links. /s/{token} is open to anyone who has the token and shows
@@ -64,7 +64,7 @@ func (s *Server) handleShared(h handlerFunc) http.Handler {
 // openShare finds the link of the request's token and records its use.
 // Unknown tokens are 404, expired and revoked links 410; a link of another
 // kind than the page needs (kind "" takes any) has no such page.
-func (s *Server) openShare(r *http.Request, kind string) (*database.ShareLink, error) {
+func (s *Server) openShare(r *http.Request, kind string) (*store.ShareLink, error) {
 	if s.db == nil {
 		return nil, apperr.Unavailable("share links need opsboard's database")
 	}
@@ -74,7 +74,7 @@ func (s *Server) openShare(r *http.Request, kind string) (*database.ShareLink, e
 		return nil, errNoSuchLink
 	case err != nil:
 		return nil, err
-	case link.Status != database.ShareActive:
+	case link.Status != store.ShareActive:
 		return nil, errLinkExpired
 	case kind != "" && link.Kind != kind:
 		return nil, notFound("This shared view has no such page.")
@@ -148,7 +148,7 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 		}
 		data := sharedReports{Heading: rep.Title, Lede: "Every time this report was sent, newest first: open a day to read it as it was sent."}
 		for _, run := range runs {
-			if run.Status != database.RunSent && run.Status != database.RunPartial {
+			if run.Status != store.RunSent && run.Status != store.RunPartial {
 				continue
 			}
 			row := newRunRow(run, base, s.runner.Location())
@@ -191,7 +191,7 @@ func (s *Server) sharedPanel(w http.ResponseWriter, r *http.Request) error {
 
 // sharedArchivedRun finds the archived run a report link's URL names; it
 // can only be a run of the link's own report.
-func (s *Server) sharedArchivedRun(r *http.Request) (*database.Run, error) {
+func (s *Server) sharedArchivedRun(r *http.Request) (*store.Run, error) {
 	link, err := s.openShare(r, access.ShareReport)
 	if err != nil {
 		return nil, err
@@ -200,7 +200,7 @@ func (s *Server) sharedArchivedRun(r *http.Request) (*database.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	if run.Report != link.Target || (run.Status != database.RunSent && run.Status != database.RunPartial) {
+	if run.Report != link.Target || (run.Status != store.RunSent && run.Status != store.RunPartial) {
 		return nil, notFound("This report was not sent for that day.")
 	}
 	return run, nil
@@ -276,7 +276,7 @@ var expiryChoices = []page.Choice{
 	{Value: "90d", Label: "90 days"}, {Value: "365d", Label: "1 year"},
 }
 
-var shareTones = map[string]string{database.ShareActive: "good", database.ShareExpired: "", database.ShareRevoked: "bad"}
+var shareTones = map[string]string{store.ShareActive: "good", store.ShareExpired: "", store.ShareRevoked: "bad"}
 
 func (s *Server) sharesPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderShares(w, r, http.StatusOK, sharesData{})
@@ -296,7 +296,7 @@ func (s *Server) renderShares(w http.ResponseWriter, r *http.Request, status int
 		row := shareRow{
 			ID: l.ID, Kind: l.Kind, Target: l.Target, Params: formatParams(l.Params), Label: l.Label,
 			Created: when(l.CreatedAt), Expires: when(l.ExpiresAt), CreatedBy: l.CreatedBy,
-			Status: l.Status, Tone: shareTones[l.Status], Uses: l.UseCount, Active: l.Status == database.ShareActive,
+			Status: l.Status, Tone: shareTones[l.Status], Uses: l.UseCount, Active: l.Status == store.ShareActive,
 		}
 		if l.LastUsedAt.Valid {
 			row.LastUsed = when(l.LastUsedAt.Time)
@@ -341,7 +341,7 @@ func formatParams(p map[string]string) string {
 func (s *Server) createShare(w http.ResponseWriter, r *http.Request) error {
 	kind, target := r.PostFormValue("kind"), r.PostFormValue("target")
 	label := strings.TrimSpace(r.PostFormValue("label"))
-	params := database.Params{}
+	params := store.Params{}
 	for key, vals := range r.PostForm {
 		if name, ok := strings.CutPrefix(key, "p."); ok && len(vals) > 0 && vals[0] != "" {
 			params[name] = vals[0]
@@ -359,7 +359,7 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) error {
 	}
 	token, hash := access.NewToken()
 	p := currentPrincipal(r.Context())
-	link, err := s.db.CreateShareLink(r.Context(), hash, database.ShareLink{
+	link, err := s.db.CreateShareLink(r.Context(), hash, store.ShareLink{
 		Kind: kind, Target: target, Params: params, Label: label, CreatedBy: p.Email,
 		ExpiresAt: time.Now().Add(expiry),
 	})

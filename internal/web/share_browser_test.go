@@ -11,6 +11,7 @@ import (
 
 	"github.com/opsboard/opsboard/internal/access"
 	"github.com/opsboard/opsboard/internal/browser"
+	"github.com/opsboard/opsboard/internal/browser/browsertest"
 )
 
 // sharedPage is what the browser test reads off a shared dashboard.
@@ -58,7 +59,7 @@ const readSharedPage = `(async () => {
 // it in the address still shows only the locked data; the rest of the
 // server sends the browser to the sign-in form.
 func TestShareLinkInBrowser(t *testing.T) {
-	b := browser.NeedBrowser(t)
+	b := browsertest.NeedBrowser(t)
 	db := demoDB(t)
 	addUser(t, db, "lead@example.com", "editor")
 	hs := startAuthServer(t, db, writeDefs(t, shareDefs), false, nil)

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/opsboard/opsboard/internal/access"
-	"github.com/opsboard/opsboard/internal/database"
+	"github.com/opsboard/opsboard/internal/store"
 	"github.com/opsboard/opsboard/internal/web"
 )
 
@@ -59,10 +59,10 @@ panels:
 }
 
 // newShare stores a share link and returns its token.
-func newShare(t *testing.T, db *database.DB, kind, target string, params map[string]string, expires time.Duration, label string) (string, *database.ShareLink) {
+func newShare(t *testing.T, db *store.Store, kind, target string, params map[string]string, expires time.Duration, label string) (string, *store.ShareLink) {
 	t.Helper()
 	token, hash := access.NewToken()
-	l, err := db.CreateShareLink(context.Background(), hash, database.ShareLink{
+	l, err := db.CreateShareLink(context.Background(), hash, store.ShareLink{
 		Kind: kind, Target: target, Params: params, Label: label, CreatedBy: "test", ExpiresAt: time.Now().Add(expires),
 	})
 	if err != nil {
@@ -73,7 +73,7 @@ func newShare(t *testing.T, db *database.DB, kind, target string, params map[str
 
 // shareServer serves shareDefs with an account in place, so that
 // everything but share links needs a sign-in.
-func shareServer(t *testing.T) (*database.DB, string, func(path string) (int, string, *http.Response)) {
+func shareServer(t *testing.T) (*store.Store, string, func(path string) (int, string, *http.Response)) {
 	t.Helper()
 	db := demoDB(t)
 	addUser(t, db, "lead@example.com", "editor")
@@ -283,7 +283,7 @@ func TestReportShareLink(t *testing.T) {
 		if err := db.SaveRendered(ctx, run.ID, "subject", html, []byte(pdf), nil, nil, false, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.FinishRun(ctx, run.ID, database.RunSent); err != nil {
+		if err := db.FinishRun(ctx, run.ID, store.RunSent); err != nil {
 			t.Fatal(err)
 		}
 		return run.ID

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/opsboard/opsboard/internal/catalog"
-	"github.com/opsboard/opsboard/internal/database/dbtest"
+	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/query"
 	"github.com/opsboard/opsboard/internal/web"
 )
@@ -33,7 +33,7 @@ func (c *clock) Add(d time.Duration) {
 // definitions all bring the current numbers back.
 func TestDashboardViewCacheFollowsItsQueries(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.DB(t)
+	db := dbtest.Admin(t)
 	if err := db.Exec(ctx, `CREATE TABLE viewcache_probe (v int); INSERT INTO viewcache_probe VALUES (111)`); err != nil {
 		t.Fatal(err)
 	}
@@ -53,8 +53,8 @@ func TestDashboardViewCacheFollowsItsQueries(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := &clock{now: time.Now()}
-	runner := query.NewRunner(db, query.Options{Location: time.UTC, Timeout: 20 * time.Second, CacheTTL: time.Minute, Now: clk.Now})
-	srv, err := web.New(web.Config{DB: db, Data: db, Runner: runner, Catalog: cat})
+	runner := query.NewRunner(dbtest.Warehouse(t), query.Options{Location: time.UTC, Timeout: 20 * time.Second, CacheTTL: time.Minute, Now: clk.Now})
+	srv, err := web.New(web.Config{DB: dbtest.Store(t), Data: dbtest.Warehouse(t), Runner: runner, Catalog: cat})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,12 +18,13 @@ import (
 	"time"
 
 	"github.com/opsboard/opsboard/internal/catalog"
-	"github.com/opsboard/opsboard/internal/database"
-	"github.com/opsboard/opsboard/internal/database/dbtest"
+	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/demo"
 	"github.com/opsboard/opsboard/internal/frame"
 	"github.com/opsboard/opsboard/internal/metrics"
 	"github.com/opsboard/opsboard/internal/query"
+	"github.com/opsboard/opsboard/internal/store"
+	"github.com/opsboard/opsboard/internal/warehouse"
 	"github.com/opsboard/opsboard/internal/web"
 )
 
@@ -33,12 +34,12 @@ var loadDemo sync.Once
 
 // demoDB returns the package database with a small demo dataset loaded
 // once, ending yesterday.
-func demoDB(t *testing.T) *database.DB {
+func demoDB(t *testing.T) *store.Store {
 	t.Helper()
-	db := dbtest.DB(t)
+	db := dbtest.Store(t)
 	var err error
 	loadDemo.Do(func() {
-		_, err = demo.Load(context.Background(), db, demo.Options{Scale: 0.3, Days: 200, Seed: 3, Location: time.UTC, Now: time.Now()})
+		_, err = demo.Load(context.Background(), dbtest.Admin(t), demo.Options{Scale: 0.3, Days: 200, Seed: 3, Location: time.UTC, Now: time.Now()})
 	})
 	if err != nil {
 		t.Fatalf("loading demo data: %v", err)
@@ -53,15 +54,21 @@ type testServer struct {
 }
 
 // startServer serves the definitions under dir from db on 127.0.0.1.
-func startServer(t *testing.T, db *database.DB, dir string) *testServer {
+func startServer(t *testing.T, db *store.Store, dir string) *testServer {
+	t.Helper()
+	return startServerOn(t, db, dbtest.Warehouse(t), dir)
+}
+
+// startServerOn is startServer with the warehouse wh.
+func startServerOn(t *testing.T, db *store.Store, wh *warehouse.Warehouse, dir string) *testServer {
 	t.Helper()
 	cat, err := catalog.Load(dir)
 	if err != nil {
 		t.Fatalf("loading definitions from %s: %v", dir, err)
 	}
 	m := metrics.New()
-	runner := query.NewRunner(db, query.Options{Location: time.UTC, Timeout: 20 * time.Second, CacheTTL: time.Minute, Observe: m.ObserveQuery})
-	srv, err := web.New(web.Config{DB: db, Data: db, Runner: runner, Metrics: m, Catalog: cat})
+	runner := query.NewRunner(wh, query.Options{Location: time.UTC, Timeout: 20 * time.Second, CacheTTL: time.Minute, Observe: m.ObserveQuery})
+	srv, err := web.New(web.Config{DB: db, Data: wh, Runner: runner, Metrics: m, Catalog: cat})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +209,7 @@ func TestFiltersAndRangeAreBoundParameters(t *testing.T) {
 		}
 	}
 	var orders int
-	if err := db.Get(context.Background(), &orders, `SELECT count(*) FROM orders`); err != nil || orders == 0 {
+	if err := dbtest.Admin(t).Get(context.Background(), &orders, `SELECT count(*) FROM orders`); err != nil || orders == 0 {
 		t.Errorf("orders table damaged: %d rows, %v", orders, err)
 	}
 	// A value outside the filter's options is refused, not bound.
@@ -232,7 +239,7 @@ func TestPanelCSVMatchesRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner := query.NewRunner(db, query.Options{Location: time.UTC})
+	runner := query.NewRunner(dbtest.Warehouse(t), query.Options{Location: time.UTC})
 	rng, _ := query.ParseRange("last_7_days", runner.Today())
 	res, err := runner.Run(context.Background(), cat.Queries[p.Query], query.Request{Range: rng})
 	if err != nil {
@@ -281,12 +288,17 @@ panels:
 }
 
 func TestDatabaseDownStillRendersAndHealthSaysDegraded(t *testing.T) {
-	dead, err := database.Open(context.Background(), dbtest.URL(t), database.Options{})
+	dead, err := store.Open(context.Background(), dbtest.URL(t), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dead.Close()
-	ts := startServer(t, dead, "../..")
+	deadData, err := warehouse.Open(context.Background(), dbtest.ReaderURL(t), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadData.Close()
+	ts := startServerOn(t, dead, deadData, "../..")
 	code, body, _ := get(t, ts.URL+"/d/daily-ops")
 	if code != http.StatusOK || !strings.Contains(body, `data-error="true"`) {
 		t.Errorf("with the database down, /d/daily-ops = %d and shows no panel errors", code)

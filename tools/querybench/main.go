@@ -35,9 +35,10 @@ import (
 
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/dashboard"
-	"github.com/opsboard/opsboard/internal/database"
 	"github.com/opsboard/opsboard/internal/embeddedpg"
+	"github.com/opsboard/opsboard/internal/pg"
 	"github.com/opsboard/opsboard/internal/query"
+	"github.com/opsboard/opsboard/internal/warehouse"
 )
 
 func main() {
@@ -72,31 +73,31 @@ func main() {
 	case *cluster != "":
 		err = holdCluster(ctx, *cluster, *urlFile, *hold)
 	case *createdb != "":
-		if err = database.EnsureDatabase(ctx, *admin, *createdb); err == nil {
+		if err = pg.EnsureDatabase(ctx, *admin, *createdb); err == nil {
 			var u string
-			if u, err = database.WithDatabase(*admin, *createdb); err == nil {
+			if u, err = pg.WithDatabase(*admin, *createdb); err == nil {
 				fmt.Println(u)
 			}
 		}
 	case *version:
-		_, err = withDB(ctx, *dbURL, func(db *database.DB) (string, error) {
+		_, err = withDB(ctx, *dbURL, func(db *benchDB) (string, error) {
 			var v string
 			err := db.Get(ctx, &v, "SELECT version()")
 			fmt.Println(v)
 			return "", err
 		})
 	case *dropdb != "":
-		err = database.DropDatabase(ctx, *admin, *dropdb)
+		err = pg.DropDatabase(ctx, *admin, *dropdb)
 	case *queries:
-		md, err = withDB(ctx, *dbURL, func(db *database.DB) (string, error) {
+		md, err = withDB(ctx, *dbURL, func(db *benchDB) (string, error) {
 			return measureQueries(ctx, db, *dir, *rangeSpec, *n, *label)
 		})
 	case *cold:
-		md, err = withDB(ctx, *dbURL, func(db *database.DB) (string, error) {
+		md, err = withDB(ctx, *dbURL, func(db *benchDB) (string, error) {
 			return measureCold(ctx, db, *dir, *dashName, *pageURL, *k, *label)
 		})
 	case *copyBase:
-		md, err = withDB(ctx, *dbURL, func(db *database.DB) (string, error) {
+		md, err = withDB(ctx, *dbURL, func(db *benchDB) (string, error) {
 			return copyBaseline(ctx, db, *label)
 		})
 	default:
@@ -115,16 +116,28 @@ func main() {
 	}
 }
 
-func withDB(ctx context.Context, url string, fn func(*database.DB) (string, error)) (string, error) {
+func withDB(ctx context.Context, url string, fn func(*benchDB) (string, error)) (string, error) {
 	if url == "" {
 		return "", fmt.Errorf("-db is required")
 	}
-	db, err := database.Open(ctx, url, database.Options{MaxOpenConns: 10})
+	admin, err := pg.OpenAdmin(ctx, url)
 	if err != nil {
 		return "", err
 	}
-	defer db.Close()
-	return fn(db)
+	defer admin.Close()
+	wh, err := warehouse.Open(ctx, url, warehouse.Options{MaxOpenConns: 10})
+	if err != nil {
+		return "", err
+	}
+	defer wh.Close()
+	return fn(&benchDB{Admin: admin, wh: wh})
+}
+
+// benchDB is the database under measurement: the warehouse that runs the
+// queries as opsboard does, and a writable connection for the COPY baseline.
+type benchDB struct {
+	*pg.Admin
+	wh *warehouse.Warehouse
 }
 
 func holdCluster(ctx context.Context, dir, urlFile string, hold time.Duration) error {
@@ -154,7 +167,7 @@ type run struct {
 // dbTime runs EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) for the run in the same kind
 // of read-only transaction opsboard uses and returns PostgreSQL's planning
 // and execution time.
-func dbTime(ctx context.Context, db *database.DB, r run, loc *time.Location) (plan, exec time.Duration, err error) {
+func dbTime(ctx context.Context, db *benchDB, r run, loc *time.Location) (plan, exec time.Duration, err error) {
 	values, err := query.Values(r.q, r.req)
 	if err != nil {
 		return 0, 0, err
@@ -163,7 +176,7 @@ func dbTime(ctx context.Context, db *database.DB, r run, loc *time.Location) (pl
 	if err != nil {
 		return 0, 0, err
 	}
-	f, err := db.Query(ctx, "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) "+r.q.Bound.SQL, args, database.RunOptions{TimeZone: loc.String()})
+	f, err := db.wh.Query(ctx, "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) "+r.q.Bound.SQL, args, warehouse.RunOptions{TimeZone: loc.String()})
 	if err != nil {
 		return 0, 0, fmt.Errorf("%s: %w", r.q.Name, err)
 	}
@@ -224,13 +237,13 @@ func ratio(a, b time.Duration) string {
 // (no cache: each run is a read-only transaction, the statement, and the
 // frame built from its rows) and n times under EXPLAIN ANALYZE, alternating,
 // after one unmeasured run of each.
-func measureQueries(ctx context.Context, db *database.DB, dir, spec string, n int, label string) (string, error) {
+func measureQueries(ctx context.Context, db *benchDB, dir, spec string, n int, label string) (string, error) {
 	qs, err := catalog.LoadQueries(dir)
 	if err != nil {
 		return "", err
 	}
 	loc := time.UTC
-	runner := query.NewRunner(db, query.Options{Location: loc, Timeout: 2 * time.Minute})
+	runner := query.NewRunner(db.wh, query.Options{Location: loc, Timeout: 2 * time.Minute})
 	rng, err := query.ParseRange(spec, runner.Today())
 	if err != nil {
 		return "", err
@@ -327,7 +340,7 @@ func sparkSlices(r query.Range) []query.Range {
 // the HTTP page with ?refresh=1 (when url is given), the in-process view
 // build with the builder's parallelism and with one query at a time, and
 // the sum of PostgreSQL's planning + execution time over the same runs.
-func measureCold(ctx context.Context, db *database.DB, dir, name, pageURL string, k int, label string) (string, error) {
+func measureCold(ctx context.Context, db *benchDB, dir, name, pageURL string, k int, label string) (string, error) {
 	c, err := catalog.Load(dir)
 	if err != nil {
 		return "", err
@@ -338,7 +351,7 @@ func measureCold(ctx context.Context, db *database.DB, dir, name, pageURL string
 	}
 	loc := time.UTC
 	var observed int
-	runner := query.NewRunner(db, query.Options{Location: loc, Timeout: 2 * time.Minute, CacheTTL: time.Hour,
+	runner := query.NewRunner(db.wh, query.Options{Location: loc, Timeout: 2 * time.Minute, CacheTTL: time.Hour,
 		Observe: func(string, time.Duration, bool, error) { observed++ }})
 	build := func(parallel int) (*dashboard.View, time.Duration, error) {
 		b := &dashboard.Builder{Catalog: c, Runner: runner, Parallel: parallel}
@@ -474,7 +487,7 @@ var demoTables = []string{"customers", "orders", "support_tickets", "csat_respon
 
 // copyBaseline times PostgreSQL writing the demo rows again into unindexed
 // copies of the tables, in one transaction, then drops them.
-func copyBaseline(ctx context.Context, db *database.DB, label string) (string, error) {
+func copyBaseline(ctx context.Context, db *benchDB, label string) (string, error) {
 	setup := "DROP SCHEMA IF EXISTS opsboard_bench_copy CASCADE; CREATE SCHEMA opsboard_bench_copy;"
 	if err := db.Exec(ctx, setup); err != nil {
 		return "", err

@@ -1,11 +1,11 @@
-package database_test
+package pg_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 
-	"github.com/opsboard/opsboard/internal/database"
+	"github.com/opsboard/opsboard/internal/pg"
 )
 
 // A password never shows in what opsboard prints about a connection string.
@@ -19,12 +19,12 @@ func TestRedact(t *testing.T) {
 		"postgres://postgres@127.0.0.1:5432/ops?sslmode=disable": "postgres://postgres@127.0.0.1:5432/ops?sslmode=disable",
 	}
 	for in, want := range cases {
-		if got := database.Redact(in); got != want {
+		if got := pg.Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
 		}
 	}
 	// An unreadable URL's error does not quote it either.
-	_, err := database.Open(context.Background(), "postgres://app:S3cretpw ^@db.internal/ops", database.Options{})
+	_, err := pg.Open(context.Background(), "postgres://app:S3cretpw ^@db.internal/ops", pg.Options{})
 	if err == nil || strings.Contains(err.Error(), "S3cret") {
 		t.Errorf("Open of an unreadable URL: %v; want an error without the password", err)
 	}

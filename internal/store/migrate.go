@@ -1,4 +1,4 @@
-package database
+package store
 
 import (
 	"context"
@@ -16,8 +16,8 @@ var migrations embed.FS
 // Migrate applies opsboard's own numbered, embedded migrations, each in its
 // own transaction. They touch only the "opsboard" schema, never user data.
 // A session lock makes concurrent replicas take turns.
-func (db *DB) Migrate(ctx context.Context) error {
-	if err := db.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS opsboard`); err != nil {
+func (db *Store) Migrate(ctx context.Context) error {
+	if err := db.exec(ctx, `CREATE SCHEMA IF NOT EXISTS opsboard`); err != nil {
 		return fmt.Errorf("creating schema opsboard: %w", err)
 	}
 	fsys, err := fs.Sub(migrations, "migrations")

@@ -1,18 +1,22 @@
-package browser
+// Package browsertest finds Chromium for tests: a missing one skips the test,
+// except under CI=true, where it fails.
+package browsertest
 
 import (
 	"context"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/opsboard/opsboard/internal/browser"
 )
 
 // Need returns the Chromium executable for a test that needs one (found as
-// Find(os.Getenv("OPSBOARD_CHROME")) does). Without Chromium the test is
+// browser.Find(os.Getenv("OPSBOARD_CHROME")) does). Without Chromium the test is
 // skipped, except under CI=true, where it fails: CI must not pass by skipping.
 func Need(tb testing.TB) string {
 	tb.Helper()
-	path, err := Find(os.Getenv("OPSBOARD_CHROME"))
+	path, err := browser.Find(os.Getenv("OPSBOARD_CHROME"))
 	switch {
 	case err == nil:
 		return path
@@ -26,12 +30,12 @@ func Need(tb testing.TB) string {
 
 // NeedBrowser starts a Browser for a test (see Need about a missing
 // Chromium) and closes it when the test and its subtests end.
-func NeedBrowser(tb testing.TB) *Browser {
+func NeedBrowser(tb testing.TB) *browser.Browser {
 	tb.Helper()
 	path := Need(tb)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	b, err := Start(ctx, path)
+	b, err := browser.Start(ctx, path)
 	if err != nil {
 		tb.Fatalf("starting Chromium: %v", err)
 	}

@@ -1,4 +1,4 @@
-package database
+package store
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/opsboard/opsboard/internal/apperr"
+	"github.com/opsboard/opsboard/internal/pg"
 )
 
 // User is an account.
@@ -27,12 +28,12 @@ type User struct {
 
 // CreateUser adds an account. The email must be normalized (lower case);
 // an existing one is a conflict.
-func (db *DB) CreateUser(ctx context.Context, email, role, passwordHash string) (*User, error) {
+func (db *Store) CreateUser(ctx context.Context, email, role, passwordHash string) (*User, error) {
 	var u User
 	err := db.x.GetContext(ctx, &u, `
 		INSERT INTO opsboard.users (email, role, password_hash) VALUES ($1, $2, $3)
 		RETURNING id, email, role, password_hash, created_at, 0 AS sessions`, email, role, passwordHash)
-	if IsUniqueViolation(err) {
+	if pg.IsUniqueViolation(err) {
 		return nil, apperr.New(apperr.ErrConflict, "there is already an account for %s", email)
 	}
 	if err != nil {
@@ -42,7 +43,7 @@ func (db *DB) CreateUser(ctx context.Context, email, role, passwordHash string) 
 }
 
 // UserByEmail returns the account with that (normalized) email.
-func (db *DB) UserByEmail(ctx context.Context, email string) (*User, error) {
+func (db *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
 	var u User
 	err := db.x.GetContext(ctx, &u, `
 		SELECT id, email, role, password_hash, created_at, 0 AS sessions
@@ -54,7 +55,7 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (*User, error) {
 }
 
 // ListUsers returns every account, by email, with its live session count.
-func (db *DB) ListUsers(ctx context.Context) ([]User, error) {
+func (db *Store) ListUsers(ctx context.Context) ([]User, error) {
 	var out []User
 	err := db.x.SelectContext(ctx, &out, `
 		SELECT u.id, u.email, u.role, u.password_hash, u.created_at,
@@ -65,7 +66,7 @@ func (db *DB) ListUsers(ctx context.Context) ([]User, error) {
 }
 
 // RemoveUser deletes an account and, with it, every session it has.
-func (db *DB) RemoveUser(ctx context.Context, email string) error {
+func (db *Store) RemoveUser(ctx context.Context, email string) error {
 	return db.InTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var id int64
 		err := tx.GetContext(ctx, &id, `DELETE FROM opsboard.users WHERE email = $1 RETURNING id`, email)
@@ -83,7 +84,7 @@ func (db *DB) RemoveUser(ctx context.Context, email string) error {
 
 // HasUsers reports whether any account exists: then the server asks
 // everyone to sign in.
-func (db *DB) HasUsers(ctx context.Context) (bool, error) {
+func (db *Store) HasUsers(ctx context.Context) (bool, error) {
 	var has bool
 	err := db.x.GetContext(ctx, &has, `SELECT EXISTS (SELECT 1 FROM opsboard.users)`)
 	return has, err
@@ -100,7 +101,7 @@ type Session struct {
 
 // CreateSession records a login. Only the hash of the session's token is
 // stored. Expired sessions are cleared on the way.
-func (db *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64, csrf string, expires time.Time) error {
+func (db *Store) CreateSession(ctx context.Context, tokenHash []byte, userID int64, csrf string, expires time.Time) error {
 	return db.InTx(ctx, nil, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM opsboard.sessions WHERE expires_at <= now()`); err != nil {
 			return err
@@ -112,7 +113,7 @@ func (db *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64,
 }
 
 // SessionByHash returns the unexpired session with that token hash.
-func (db *DB) SessionByHash(ctx context.Context, tokenHash []byte) (*Session, error) {
+func (db *Store) SessionByHash(ctx context.Context, tokenHash []byte) (*Session, error) {
 	var s Session
 	err := db.x.GetContext(ctx, &s, `
 		SELECT s.user_id, u.email, u.role, s.csrf, s.expires_at
@@ -125,8 +126,8 @@ func (db *DB) SessionByHash(ctx context.Context, tokenHash []byte) (*Session, er
 }
 
 // DeleteSession ends a session (logout). Deleting one that is gone is fine.
-func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
-	return db.Exec(ctx, `DELETE FROM opsboard.sessions WHERE token_hash = $1`, tokenHash)
+func (db *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	return db.exec(ctx, `DELETE FROM opsboard.sessions WHERE token_hash = $1`, tokenHash)
 }
 
 // Share link statuses.
@@ -195,7 +196,7 @@ const shareColumns = `id, kind, target, params, label, created_by, created_at, e
 // CreateShareLink stores a new link under the hash of its token and
 // returns it with its id. Kind, Target, Params, Label, CreatedBy and
 // ExpiresAt are taken from l.
-func (db *DB) CreateShareLink(ctx context.Context, tokenHash []byte, l ShareLink) (*ShareLink, error) {
+func (db *Store) CreateShareLink(ctx context.Context, tokenHash []byte, l ShareLink) (*ShareLink, error) {
 	var out ShareLink
 	err := db.x.GetContext(ctx, &out, `
 		INSERT INTO opsboard.share_links (token_hash, kind, target, params, label, created_by, expires_at)
@@ -208,14 +209,14 @@ func (db *DB) CreateShareLink(ctx context.Context, tokenHash []byte, l ShareLink
 }
 
 // ListShareLinks returns every share link, newest first.
-func (db *DB) ListShareLinks(ctx context.Context) ([]ShareLink, error) {
+func (db *Store) ListShareLinks(ctx context.Context) ([]ShareLink, error) {
 	var out []ShareLink
 	err := db.x.SelectContext(ctx, &out, `SELECT `+shareColumns+` FROM opsboard.share_links ORDER BY id DESC`)
 	return out, err
 }
 
 // RevokeShareLink ends a link now. Revoking a revoked link changes nothing.
-func (db *DB) RevokeShareLink(ctx context.Context, id int64) error {
+func (db *Store) RevokeShareLink(ctx context.Context, id int64) error {
 	var found int64
 	err := db.x.GetContext(ctx, &found, `
 		UPDATE opsboard.share_links SET revoked_at = coalesce(revoked_at, now())
@@ -232,7 +233,7 @@ func (db *DB) RevokeShareLink(ctx context.Context, id int64) error {
 // Either way the work is one lookup in the unique index on token_hash, so
 // the answer takes as long for a link that never existed as for a dead
 // one.
-func (db *DB) UseShareLink(ctx context.Context, tokenHash []byte) (*ShareLink, error) {
+func (db *Store) UseShareLink(ctx context.Context, tokenHash []byte) (*ShareLink, error) {
 	var l ShareLink
 	err := db.x.GetContext(ctx, &l, `
 		WITH link AS (

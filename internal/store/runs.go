@@ -1,4 +1,4 @@
-package database
+package store
 
 import (
 	"context"
@@ -85,7 +85,7 @@ const runColumns = `id, report, report_date, trigger, status, time_zone, params,
 // ClaimScheduledRun creates the scheduled run of report for date. Only one
 // caller across all replicas gets claimed=true; the others get the
 // existing run.
-func (db *DB) ClaimScheduledRun(ctx context.Context, report string, date time.Time, tz string, params any) (run *Run, claimed bool, err error) {
+func (db *Store) ClaimScheduledRun(ctx context.Context, report string, date time.Time, tz string, params any) (run *Run, claimed bool, err error) {
 	// Look first: an INSERT that conflicts still uses up a sequence value,
 	// and every tick asks again for every date in the catch-up window.
 	if run, err := db.ScheduledRun(ctx, report, date); err == nil {
@@ -114,7 +114,7 @@ func (db *DB) ClaimScheduledRun(ctx context.Context, report string, date time.Ti
 // CreateRun records a run made by a person (command line or web), for the
 // recipients they chose (nil: the report's). It never replaces a scheduled
 // run: regenerating a day is a new run.
-func (db *DB) CreateRun(ctx context.Context, report string, date time.Time, trigger, tz string, params any, recipients map[string]string) (*Run, error) {
+func (db *Store) CreateRun(ctx context.Context, report string, date time.Time, trigger, tz string, params any, recipients map[string]string) (*Run, error) {
 	p, _ := json.Marshal(params)
 	var rcpt any
 	if recipients != nil {
@@ -132,16 +132,16 @@ func (db *DB) CreateRun(ctx context.Context, report string, date time.Time, trig
 
 // PostponeRender records a render that failed for a passing reason: the
 // run stays unfinished and is rendered again from next on.
-func (db *DB) PostponeRender(ctx context.Context, id int64, errs []string, next time.Time) error {
+func (db *Store) PostponeRender(ctx context.Context, id int64, errs []string, next time.Time) error {
 	e, _ := json.Marshal(nonNil(errs))
-	return db.Exec(ctx, `UPDATE opsboard.report_runs
+	return db.exec(ctx, `UPDATE opsboard.report_runs
 		SET errors = $2, render_attempts = render_attempts + 1, next_render_at = $3, updated_at = now()
 		WHERE id = $1`, id, e, next)
 }
 
 // ScheduleFirstSeen returns when the schedule of report (its cron spec in
 // its time zone) was first seen, recording now when it is new.
-func (db *DB) ScheduleFirstSeen(ctx context.Context, report, schedule, tz string, now time.Time) (time.Time, error) {
+func (db *Store) ScheduleFirstSeen(ctx context.Context, report, schedule, tz string, now time.Time) (time.Time, error) {
 	var first time.Time
 	err := db.x.GetContext(ctx, &first, `
 		INSERT INTO opsboard.report_schedules (report, schedule, time_zone, first_seen) VALUES ($1, $2, $3, $4)
@@ -151,7 +151,7 @@ func (db *DB) ScheduleFirstSeen(ctx context.Context, report, schedule, tz string
 }
 
 // DeliveriesOf lists the deliveries of several runs, by run.
-func (db *DB) DeliveriesOf(ctx context.Context, runIDs []int64) (map[int64][]Delivery, error) {
+func (db *Store) DeliveriesOf(ctx context.Context, runIDs []int64) (map[int64][]Delivery, error) {
 	var out []Delivery
 	err := db.x.SelectContext(ctx, &out, `SELECT id, run_id, recipient, kind, status, attempts, last_error, next_attempt_at, sent_at
 		FROM opsboard.deliveries WHERE run_id = ANY($1) ORDER BY run_id, kind DESC, recipient`, pq.Array(runIDs))
@@ -166,7 +166,7 @@ func (db *DB) DeliveriesOf(ctx context.Context, runIDs []int64) (map[int64][]Del
 }
 
 // ScheduledRun returns the scheduled run of report for date.
-func (db *DB) ScheduledRun(ctx context.Context, report string, date time.Time) (*Run, error) {
+func (db *Store) ScheduledRun(ctx context.Context, report string, date time.Time) (*Run, error) {
 	var r Run
 	err := db.x.GetContext(ctx, &r, `SELECT `+runColumns+` FROM opsboard.report_runs
 		WHERE report = $1 AND report_date = $2 AND trigger = 'schedule'`, report, date)
@@ -177,7 +177,7 @@ func (db *DB) ScheduledRun(ctx context.Context, report string, date time.Time) (
 }
 
 // RunByID returns one run.
-func (db *DB) RunByID(ctx context.Context, id int64) (*Run, error) {
+func (db *Store) RunByID(ctx context.Context, id int64) (*Run, error) {
 	var r Run
 	err := db.x.GetContext(ctx, &r, `SELECT `+runColumns+` FROM opsboard.report_runs WHERE id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -188,7 +188,7 @@ func (db *DB) RunByID(ctx context.Context, id int64) (*Run, error) {
 
 // LatestRun returns the newest run of report for date that has a rendered
 // page (the one the archive shows), preferring the scheduled one that was sent.
-func (db *DB) LatestRun(ctx context.Context, report string, date time.Time) (*Run, error) {
+func (db *Store) LatestRun(ctx context.Context, report string, date time.Time) (*Run, error) {
 	var r Run
 	err := db.x.GetContext(ctx, &r, `SELECT `+runColumns+` FROM opsboard.report_runs
 		WHERE report = $1 AND report_date = $2 AND html IS NOT NULL
@@ -217,7 +217,7 @@ type RunSummary struct {
 }
 
 // ListRuns returns the newest runs, of one report or (report "") of all.
-func (db *DB) ListRuns(ctx context.Context, report string, limit int) ([]RunSummary, error) {
+func (db *Store) ListRuns(ctx context.Context, report string, limit int) ([]RunSummary, error) {
 	var out []RunSummary
 	err := db.x.SelectContext(ctx, &out, `
 		SELECT r.id, r.report, r.report_date, r.trigger, r.status, r.partial, r.errors, r.created_at, r.finished_at,
@@ -233,7 +233,7 @@ func (db *DB) ListRuns(ctx context.Context, report string, limit int) ([]RunSumm
 
 // SaveRendered stores a run's documents, the message to send and the
 // recipients it goes to, and moves the run to rendered.
-func (db *DB) SaveRendered(ctx context.Context, id int64, subject, html string, pdf, message []byte, errs []string, partial bool, recipients map[string]string) error {
+func (db *Store) SaveRendered(ctx context.Context, id int64, subject, html string, pdf, message []byte, errs []string, partial bool, recipients map[string]string) error {
 	e, _ := json.Marshal(nonNil(errs))
 	return db.InTx(ctx, nil, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE opsboard.report_runs
@@ -252,25 +252,25 @@ func (db *DB) SaveRendered(ctx context.Context, id int64, subject, html string, 
 }
 
 // FailRun marks a run failed with its reasons; it is not sent.
-func (db *DB) FailRun(ctx context.Context, id int64, html string, errs []string) error {
+func (db *Store) FailRun(ctx context.Context, id int64, html string, errs []string) error {
 	e, _ := json.Marshal(nonNil(errs))
 	var h any
 	if html != "" {
 		h = html
 	}
-	return db.Exec(ctx, `UPDATE opsboard.report_runs
+	return db.exec(ctx, `UPDATE opsboard.report_runs
 		SET status = 'failed', errors = $2, html = COALESCE($3, html), updated_at = now(), finished_at = now()
 		WHERE id = $1`, id, e, h)
 }
 
 // FinishRun sets the final status of a run whose deliveries are all done.
-func (db *DB) FinishRun(ctx context.Context, id int64, status string) error {
-	return db.Exec(ctx, `UPDATE opsboard.report_runs SET status = $2, updated_at = now(), finished_at = now() WHERE id = $1`, id, status)
+func (db *Store) FinishRun(ctx context.Context, id int64, status string) error {
+	return db.exec(ctx, `UPDATE opsboard.report_runs SET status = $2, updated_at = now(), finished_at = now() WHERE id = $1`, id, status)
 }
 
 // UnfinishedRuns returns scheduled runs that are not finished: claimed but
 // not rendered (a crash mid-render) or rendered with deliveries pending.
-func (db *DB) UnfinishedRuns(ctx context.Context) ([]Run, error) {
+func (db *Store) UnfinishedRuns(ctx context.Context) ([]Run, error) {
 	var out []Run
 	err := db.x.SelectContext(ctx, &out, `SELECT `+runColumns+` FROM opsboard.report_runs
 		WHERE status IN ('running', 'rendered') ORDER BY id`)
@@ -278,7 +278,7 @@ func (db *DB) UnfinishedRuns(ctx context.Context) ([]Run, error) {
 }
 
 // Deliveries lists a run's deliveries.
-func (db *DB) Deliveries(ctx context.Context, runID int64) ([]Delivery, error) {
+func (db *Store) Deliveries(ctx context.Context, runID int64) ([]Delivery, error) {
 	var out []Delivery
 	err := db.x.SelectContext(ctx, &out, `SELECT id, run_id, recipient, kind, status, attempts, last_error, next_attempt_at, sent_at
 		FROM opsboard.deliveries WHERE run_id = $1 ORDER BY kind DESC, recipient`, runID)
@@ -286,19 +286,19 @@ func (db *DB) Deliveries(ctx context.Context, runID int64) ([]Delivery, error) {
 }
 
 // MarkDelivered records a successful delivery.
-func (db *DB) MarkDelivered(ctx context.Context, id int64) error {
-	return db.Exec(ctx, `UPDATE opsboard.deliveries SET status = 'sent', attempts = attempts + 1, sent_at = now(), last_error = ''
+func (db *Store) MarkDelivered(ctx context.Context, id int64) error {
+	return db.exec(ctx, `UPDATE opsboard.deliveries SET status = 'sent', attempts = attempts + 1, sent_at = now(), last_error = ''
 		WHERE id = $1`, id)
 }
 
 // MarkDeliveryFailed records a failed attempt: retried at next, or given up
 // when next is zero.
-func (db *DB) MarkDeliveryFailed(ctx context.Context, id int64, msg string, next time.Time) error {
+func (db *Store) MarkDeliveryFailed(ctx context.Context, id int64, msg string, next time.Time) error {
 	if next.IsZero() {
-		return db.Exec(ctx, `UPDATE opsboard.deliveries SET status = 'failed', attempts = attempts + 1, last_error = $2
+		return db.exec(ctx, `UPDATE opsboard.deliveries SET status = 'failed', attempts = attempts + 1, last_error = $2
 			WHERE id = $1`, id, msg)
 	}
-	return db.Exec(ctx, `UPDATE opsboard.deliveries SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3
+	return db.exec(ctx, `UPDATE opsboard.deliveries SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3
 		WHERE id = $1`, id, msg, next)
 }
 
@@ -306,7 +306,7 @@ func (db *DB) MarkDeliveryFailed(ctx context.Context, id int64, msg string, next
 // on one dedicated connection, so only one process works on a run at a
 // time. A crashed holder's lock goes with its connection. locked is false
 // when another process holds it.
-func (db *DB) WithRunLock(ctx context.Context, runID int64, fn func() error) (locked bool, err error) {
+func (db *Store) WithRunLock(ctx context.Context, runID int64, fn func() error) (locked bool, err error) {
 	conn, err := db.x.Connx(ctx)
 	if err != nil {
 		return false, err

@@ -1,21 +1,16 @@
-package database_test
+package warehouse_test
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"testing"
 
 	_ "github.com/lib/pq"
 
-	"github.com/opsboard/opsboard/internal/database"
-	"github.com/opsboard/opsboard/internal/database/dbtest"
+	"github.com/opsboard/opsboard/internal/dbtest"
+	"github.com/opsboard/opsboard/internal/warehouse"
 )
-
-// The package's only TestMain: every test file of database_test (access_test.go
-// too) gets its database from dbtest.
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
 // generated returns rows×6 columns of the types user queries return
 // (date, bigint, float8, numeric, text, bool), computed by PostgreSQL.
@@ -33,8 +28,8 @@ func generated(rows int) string {
 // pays to read the rows.
 func BenchmarkQueryFrame(b *testing.B) {
 	ctx := context.Background()
-	db := dbtest.DB(b)
-	raw, err := sql.Open("postgres", dbtest.URL(b))
+	db := dbtest.Warehouse(b)
+	raw, err := sql.Open("postgres", dbtest.ReaderURL(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -44,7 +39,7 @@ func BenchmarkQueryFrame(b *testing.B) {
 		b.Run(fmt.Sprintf("rows=%d/opsboard", rows), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				f, err := db.Query(ctx, q, nil, database.RunOptions{TimeZone: "UTC"})
+				f, err := db.Query(ctx, q, nil, warehouse.RunOptions{TimeZone: "UTC"})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,22 +1,23 @@
-package database_test
+package store_test
 
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/opsboard/opsboard/internal/access"
 	"github.com/opsboard/opsboard/internal/apperr"
-	"github.com/opsboard/opsboard/internal/database"
-	"github.com/opsboard/opsboard/internal/database/dbtest"
+	"github.com/opsboard/opsboard/internal/dbtest"
+	"github.com/opsboard/opsboard/internal/store"
 )
 
-// TestMain (dbtest.Main) is in frame_bench_test.go.
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
 func TestUsersAndSessions(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.DB(t)
+	db := dbtest.Store(t)
 	if has, err := db.HasUsers(ctx); err != nil || has {
 		t.Fatalf("HasUsers on a fresh database = %v, %v", has, err)
 	}
@@ -84,16 +85,16 @@ func TestUsersAndSessions(t *testing.T) {
 
 func TestShareLinks(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.DB(t)
+	db := dbtest.Store(t)
 	token, hash := access.NewToken()
-	l, err := db.CreateShareLink(ctx, hash, database.ShareLink{
-		Kind: "dashboard", Target: "customer-impact", Params: database.Params{"channel": "web"},
+	l, err := db.CreateShareLink(ctx, hash, store.ShareLink{
+		Kind: "dashboard", Target: "customer-impact", Params: store.Params{"channel": "web"},
 		Label: "Marketing", CreatedBy: "lead@example.com", ExpiresAt: time.Now().Add(time.Hour),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.ID == 0 || l.Status != database.ShareActive || l.UseCount != 0 || l.LastUsedAt.Valid {
+	if l.ID == 0 || l.Status != store.ShareActive || l.UseCount != 0 || l.LastUsedAt.Valid {
 		t.Errorf("new link = %+v", l)
 	}
 	for i := 1; i <= 2; i++ {
@@ -101,7 +102,7 @@ func TestShareLinks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.ID != l.ID || got.Params["channel"] != "web" || got.UseCount != int64(i) || !got.LastUsedAt.Valid || got.Status != database.ShareActive {
+		if got.ID != l.ID || got.Params["channel"] != "web" || got.UseCount != int64(i) || !got.LastUsedAt.Valid || got.Status != store.ShareActive {
 			t.Errorf("use %d: %+v", i, got)
 		}
 	}
@@ -112,12 +113,12 @@ func TestShareLinks(t *testing.T) {
 	}
 
 	_, oldHash := access.NewToken()
-	old, err := db.CreateShareLink(ctx, oldHash, database.ShareLink{Kind: "report", Target: "ops-daily", ExpiresAt: time.Now().Add(-time.Second)})
+	old, err := db.CreateShareLink(ctx, oldHash, store.ShareLink{Kind: "report", Target: "ops-daily", ExpiresAt: time.Now().Add(-time.Second)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.UseShareLink(ctx, oldHash)
-	if err != nil || got.Status != database.ShareExpired || got.UseCount != 0 {
+	if err != nil || got.Status != store.ShareExpired || got.UseCount != 0 {
 		t.Errorf("expired link = %+v, %v; want status expired and no use recorded", got, err)
 	}
 
@@ -131,12 +132,12 @@ func TestShareLinks(t *testing.T) {
 		t.Errorf("revoking an unknown link: %v, want not found", err)
 	}
 	got, err = db.UseShareLink(ctx, hash)
-	if err != nil || got.Status != database.ShareRevoked || got.UseCount != 2 {
+	if err != nil || got.Status != store.ShareRevoked || got.UseCount != 2 {
 		t.Errorf("revoked link = %+v, %v; want status revoked, uses unchanged", got, err)
 	}
 
 	links, err := db.ListShareLinks(ctx)
-	if err != nil || len(links) < 2 || links[0].ID != old.ID || links[1].ID != l.ID || links[1].Status != database.ShareRevoked {
+	if err != nil || len(links) < 2 || links[0].ID != old.ID || links[1].ID != l.ID || links[1].Status != store.ShareRevoked {
 		t.Errorf("ListShareLinks = %+v, %v; want both, newest first", links, err)
 	}
 }
