@@ -73,7 +73,11 @@ func queryCommand() *command {
 				return err
 			}
 			defer e.close()
-			res, err := e.runner(false).Run(ctx, q, req)
+			runner := e.runner()
+			if err := runner.CheckRange(r); err != nil {
+				return usagef("--range: %v", err)
+			}
+			res, err := runner.Run(ctx, q, req)
 			if err != nil {
 				return err
 			}
@@ -126,7 +130,7 @@ func validateCommand() *command {
 // then checks every panel's columns against what its query returns. Each
 // failure is reported at the query file's statement line.
 func checkAgainstDB(ctx context.Context, e *env, cat *catalog.Catalog) error {
-	runner := e.runner(false)
+	runner := e.runner()
 	r, _ := query.ParseRange("last_28_days", runner.Today())
 	var errs catalog.Errors
 	columns := map[string][]string{}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/opsboard/opsboard/internal/config"
 	"github.com/opsboard/opsboard/internal/embeddedpg"
+	"github.com/opsboard/opsboard/internal/metrics"
 	"github.com/opsboard/opsboard/internal/pg"
 	"github.com/opsboard/opsboard/internal/query"
 	"github.com/opsboard/opsboard/internal/store"
@@ -26,6 +27,8 @@ type env struct {
 
 	db      *store.Store         // opsboard's own schema
 	data    *warehouse.Warehouse // where user queries run, read-only
+	queries *query.Runner        // see runner
+	metrics *metrics.Metrics     // serve's; nil for one-shot commands
 	cluster *embeddedpg.Cluster
 	closers []func() error
 }
@@ -157,15 +160,24 @@ func (e *env) close() error {
 	return errors.Join(errs...)
 }
 
-// runner returns a query runner over the warehouse.
-func (e *env) runner(cacheTTL bool) *query.Runner {
-	opts := query.Options{
-		Location: e.cfg.Location,
-		Timeout:  e.cfg.QueryTimeout,
-		MaxRows:  e.cfg.MaxRows,
+// runner returns the process's one query runner over the warehouse, made on
+// first use: the web, the report producer and the scheduler share its
+// cache, its limits and its metrics (e.metrics, when set before).
+func (e *env) runner() *query.Runner {
+	if e.queries == nil {
+		opts := query.Options{
+			Location:     e.cfg.Location,
+			Timeout:      e.cfg.QueryTimeout,
+			MaxRows:      e.cfg.MaxRows,
+			CacheTTL:     e.cfg.CacheTTL,
+			CacheBytes:   e.cfg.CacheBytes,
+			MaxRangeDays: e.cfg.MaxRangeDays,
+			Limits:       query.Limits{Global: e.cfg.DataPool},
+		}
+		if e.metrics != nil {
+			opts.Observe = e.metrics.ObserveQuery
+		}
+		e.queries = query.NewRunner(e.data, opts)
 	}
-	if cacheTTL {
-		opts.CacheTTL = e.cfg.CacheTTL
-	}
-	return query.NewRunner(e.data, opts)
+	return e.queries
 }

@@ -31,7 +31,7 @@ func reportDate(e *env, raw string, loc *time.Location) (time.Time, error) {
 
 func (e *env) producer(cat *catalog.Catalog) (*report.Producer, error) {
 	return report.NewProducer(report.Config{
-		Catalog: func() *catalog.Catalog { return cat }, Runner: e.runner(true),
+		Catalog: func() *catalog.Catalog { return cat }, Runner: e.runner(),
 		Location: e.cfg.Location, Chrome: e.cfg.Chrome,
 	})
 }
@@ -60,7 +60,7 @@ func reportCommand() *command {
 			if err != nil {
 				return err
 			}
-			if err := e.open(ctx, false); err != nil {
+			if err := e.openWarehouse(ctx); err != nil {
 				return err
 			}
 			defer e.close()

@@ -15,7 +15,6 @@ import (
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/delivery"
 	"github.com/opsboard/opsboard/internal/metrics"
-	"github.com/opsboard/opsboard/internal/query"
 	"github.com/opsboard/opsboard/internal/web"
 )
 
@@ -79,10 +78,8 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 	}
 	e.checkWarehouse(ctx)
 	m := metrics.New()
-	runner := query.NewRunner(e.data, query.Options{
-		Location: e.cfg.Location, Timeout: e.cfg.QueryTimeout, MaxRows: e.cfg.MaxRows,
-		CacheTTL: e.cfg.CacheTTL, Observe: m.ObserveQuery,
-	})
+	e.metrics = m
+	runner := e.runner()
 	svc, closeSvc, err := e.deliveryService(cat)
 	if err != nil {
 		return err

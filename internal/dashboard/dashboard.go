@@ -31,6 +31,13 @@ type Request struct {
 	Params map[string]string
 	// Refresh bypasses the query cache.
 	Refresh bool
+	// MaxRows, when set, keeps fewer rows per query than the runner does
+	// (web pages; CSV downloads and reports keep the runner's).
+	MaxRows int
+	// Visitor and Anonymous say who asks, for the runner's limits on
+	// queries running at once (see query.Request).
+	Visitor   string
+	Anonymous bool
 	// Today overrides the current business date (reports run "as of" a date).
 	Today time.Time
 	// Location overrides the business time zone.
@@ -197,6 +204,9 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 	if err != nil {
 		return nil, err
 	}
+	if err := b.Runner.CheckRange(rng); err != nil {
+		return nil, err
+	}
 	mode := d.Compare
 	if req.Compare != "" {
 		mode = req.Compare
@@ -212,6 +222,9 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 	v.PanelRange = rng
 	if req.PanelRange != "" {
 		if v.PanelRange, err = query.ParseRange(req.PanelRange, today); err != nil {
+			return nil, err
+		}
+		if err := b.Runner.CheckRange(v.PanelRange); err != nil {
 			return nil, err
 		}
 	}
@@ -230,7 +243,8 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		if !ok {
 			return nil, apperr.NotFound("no query %q", name)
 		}
-		res, err := b.Runner.Run(gctx, q, query.Request{Range: r, Params: v.Params, Refresh: req.Refresh, Location: loc})
+		res, err := b.Runner.Run(gctx, q, query.Request{Range: r, Params: v.Params, Refresh: req.Refresh, Location: loc,
+			MaxRows: req.MaxRows, Visitor: req.Visitor, Anonymous: req.Anonymous})
 		if err != nil {
 			v.noteResult(&query.Result{})
 			return nil, err

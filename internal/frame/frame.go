@@ -126,3 +126,24 @@ func Format(v any, t Type) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// Size estimates the bytes the frame holds in memory: the row slices, the
+// interface cells and what they point to. The query cache bounds itself by it.
+func (f *Frame) Size() int64 {
+	n := int64(64 + 48*len(f.Columns))
+	for _, row := range f.Rows {
+		n += 24 + 16*int64(len(row))
+		for _, v := range row {
+			switch x := v.(type) {
+			case string:
+				n += 16 + int64(len(x))
+			case time.Time:
+				n += 24
+			case nil, bool:
+			default:
+				n += 8
+			}
+		}
+	}
+	return n
+}

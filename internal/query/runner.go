@@ -14,8 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/frame"
@@ -28,25 +26,29 @@ type Options struct {
 	Timeout  time.Duration  // statement timeout
 	MaxRows  int
 	CacheTTL time.Duration // 0 disables the cache
+	// CacheBytes bounds the memory of cached results; default 256 MiB.
+	CacheBytes int64
+	// MaxRangeDays is the longest range a query runs for; 0: no limit.
+	MaxRangeDays int
+	// Limits bound the queries running at once.
+	Limits Limits
 	// Observe, when set, is told about every run (for metrics).
 	Observe func(query string, took time.Duration, cached bool, err error)
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
 }
 
-// Runner runs queries against one database.
+// Runner runs queries against the warehouse. One runner serves a whole
+// process (the web, the reports, the scheduler), so its cache and its
+// limits hold for all of them.
 type Runner struct {
 	db    *warehouse.Warehouse
 	opts  Options
-	group singleflight.Group
+	cache *cache
+	gate  *gate
 
-	mu    sync.Mutex
-	cache map[string]cacheEntry
-}
-
-type cacheEntry struct {
-	frame   *frame.Frame
-	expires time.Time
+	mu      sync.Mutex
+	flights map[string]*flight
 }
 
 // NewRunner returns a runner over db.
@@ -57,7 +59,10 @@ func NewRunner(db *warehouse.Warehouse, opts Options) *Runner {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Runner{db: db, opts: opts, cache: map[string]cacheEntry{}}
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = 256 << 20
+	}
+	return &Runner{db: db, opts: opts, cache: newCache(opts.CacheBytes), gate: newGate(opts.Limits), flights: map[string]*flight{}}
 }
 
 // Request is one run of a query.
@@ -77,6 +82,14 @@ type Request struct {
 	// Location overrides the runner's business time zone (a report with a
 	// time zone of its own).
 	Location *time.Location
+	// MaxRows, when set below the runner's, keeps fewer rows (web pages).
+	MaxRows int
+	// Visitor names who asks (an account, an address, a share link), for
+	// the per-visitor limit; "" for the scheduler and commands.
+	Visitor string
+	// Anonymous marks a share-link visitor: all of them together get only
+	// Limits.Anonymous queries at once.
+	Anonymous bool
 }
 
 // Result is a query's frame with how it was obtained.
@@ -86,7 +99,7 @@ type Result struct {
 	Cached bool
 	Took   time.Duration
 	// Expires is when the cached copy of this result runs out; zero when
-	// the result is not cached (caching off, Explain, Probe).
+	// the result is not cached (caching off, Explain, Probe, too large).
 	Expires time.Time
 }
 
@@ -127,6 +140,18 @@ func Values(q *catalog.Query, req Request) (map[string]any, error) {
 	return values, nil
 }
 
+// CheckRange refuses a range longer than the runner allows, in words.
+// Whoever turns a visitor's or a definition's range spec into a Range
+// calls it (dashboards, reports, the query command); Run does not, so
+// that a filter's options can still be read over all time.
+func (r *Runner) CheckRange(rng Range) error {
+	if max := r.opts.MaxRangeDays; max > 0 && rng.Days() > max {
+		return apperr.Invalid("the range %s is %d days long; opsboard answers ranges of at most %d days (about %d years)",
+			rng, rng.Days(), max, max/365)
+	}
+	return nil
+}
+
 // Run runs q for the request.
 func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Result, error) {
 	values, err := Values(q, req)
@@ -148,9 +173,20 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 		Explain:  req.Explain,
 		Probe:    req.Probe,
 	}
+	if req.MaxRows > 0 && (opts.MaxRows <= 0 || req.MaxRows < opts.MaxRows) {
+		opts.MaxRows = req.MaxRows
+	}
+	run := func(ctx context.Context) (*frame.Frame, error) {
+		release, err := r.gate.enter(ctx, req.Visitor, req.Anonymous)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		return r.db.Query(ctx, q.Bound.SQL, args, opts)
+	}
 	if req.Explain || req.Probe || r.opts.CacheTTL <= 0 {
 		start := time.Now()
-		f, err := r.db.Query(ctx, q.Bound.SQL, args, opts)
+		f, err := run(ctx)
 		r.observe(q.Name, time.Since(start), false, err)
 		if err != nil {
 			return nil, queryError(q, err)
@@ -158,9 +194,9 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 		return &Result{Frame: f, Args: values, Took: time.Since(start)}, nil
 	}
 
-	key := cacheKey(q, args, loc)
+	key := cacheKey(q, args, loc, opts.MaxRows)
 	if !req.Refresh {
-		if f, expires, ok := r.lookup(key); ok {
+		if f, expires, ok := r.cache.get(key, r.opts.Now()); ok {
 			r.observe(q.Name, 0, true, nil)
 			return &Result{Frame: f, Args: values, Cached: true, Expires: expires}, nil
 		}
@@ -168,20 +204,75 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 	start := time.Now()
 	// Identical concurrent requests (a dashboard opened by ten people at
 	// 9:00) share one database round trip.
-	v, err, _ := r.group.Do(key, func() (any, error) {
-		f, err := r.db.Query(ctx, q.Bound.SQL, args, opts)
+	f, expires, err := r.share(ctx, key, req.Refresh, func(ctx context.Context) (*frame.Frame, time.Time, error) {
+		f, err := run(ctx)
 		if err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
-		return cacheEntry{frame: f, expires: r.store(key, f, r.ttl(req.Range))}, nil
+		expires := r.opts.Now().Add(r.ttl(req.Range))
+		if !r.cache.put(key, f, expires) {
+			expires = time.Time{}
+		}
+		return f, expires, nil
 	})
 	took := time.Since(start)
 	r.observe(q.Name, took, false, err)
 	if err != nil {
 		return nil, queryError(q, err)
 	}
-	e := v.(cacheEntry)
-	return &Result{Frame: e.frame, Args: values, Took: took, Expires: e.expires}, nil
+	return &Result{Frame: f, Args: values, Took: took, Expires: expires}, nil
+}
+
+// flight is one database run that identical requests wait for together.
+// It runs on a context of its own, cancelled only when every caller
+// waiting for it has gone: one caller's closed tab fails nobody else.
+type flight struct {
+	done    chan struct{}
+	frame   *frame.Frame
+	expires time.Time
+	err     error
+	waiters int
+	cancel  context.CancelFunc
+}
+
+// share runs fn once for all concurrent callers of key. A refresh never
+// joins a run that started before it asked.
+func (r *Runner) share(ctx context.Context, key string, refresh bool,
+	fn func(context.Context) (*frame.Frame, time.Time, error)) (*frame.Frame, time.Time, error) {
+	r.mu.Lock()
+	fl, ok := r.flights[key]
+	if !ok || refresh {
+		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		fl = &flight{done: make(chan struct{}), cancel: cancel}
+		r.flights[key] = fl
+		go func() {
+			defer cancel()
+			f, expires, err := fn(fctx)
+			r.mu.Lock()
+			if r.flights[key] == fl {
+				delete(r.flights, key)
+			}
+			r.mu.Unlock()
+			fl.frame, fl.expires, fl.err = f, expires, err
+			close(fl.done)
+		}()
+	}
+	fl.waiters++
+	r.mu.Unlock()
+	select {
+	case <-fl.done:
+		return fl.frame, fl.expires, fl.err
+	case <-ctx.Done():
+		r.mu.Lock()
+		if fl.waiters--; fl.waiters == 0 {
+			fl.cancel()
+			if r.flights[key] == fl {
+				delete(r.flights, key)
+			}
+		}
+		r.mu.Unlock()
+		return nil, time.Time{}, ctx.Err()
+	}
 }
 
 // ttl keeps results of ranges that ended before today longer: those days
@@ -193,39 +284,11 @@ func (r *Runner) ttl(rng Range) time.Duration {
 	return r.opts.CacheTTL
 }
 
-func (r *Runner) lookup(key string) (*frame.Frame, time.Time, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	e, ok := r.cache[key]
-	if !ok || r.opts.Now().After(e.expires) {
-		return nil, time.Time{}, false
-	}
-	return e.frame, e.expires, true
-}
-
-// store keeps f for ttl and returns when it expires.
-func (r *Runner) store(key string, f *frame.Frame, ttl time.Duration) time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	now := r.opts.Now()
-	if len(r.cache) > 4096 {
-		for k, e := range r.cache {
-			if now.After(e.expires) {
-				delete(r.cache, k)
-			}
-		}
-	}
-	expires := now.Add(ttl)
-	r.cache[key] = cacheEntry{frame: f, expires: expires}
-	return expires
-}
+// CacheBytes is the memory the cached results take now (an estimate).
+func (r *Runner) CacheBytes() int64 { return r.cache.size() }
 
 // Purge empties the cache (after a definitions reload).
-func (r *Runner) Purge() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	clear(r.cache)
-}
+func (r *Runner) Purge() { r.cache.purge() }
 
 func (r *Runner) observe(name string, took time.Duration, cached bool, err error) {
 	if r.opts.Observe != nil {
@@ -233,9 +296,9 @@ func (r *Runner) observe(name string, took time.Duration, cached bool, err error
 	}
 }
 
-func cacheKey(q *catalog.Query, args []any, loc *time.Location) string {
+func cacheKey(q *catalog.Query, args []any, loc *time.Location, maxRows int) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s", q.Name, q.Bound.SQL, loc)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d", q.Name, q.Bound.SQL, loc, maxRows)
 	for _, a := range args {
 		fmt.Fprintf(h, "\x00%T:%v", a, a)
 	}

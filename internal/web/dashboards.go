@@ -3,15 +3,18 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
 
+	"github.com/opsboard/opsboard/internal/access"
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/dashboard"
 	"github.com/opsboard/opsboard/internal/page"
 	"github.com/opsboard/opsboard/internal/query"
+	"github.com/opsboard/opsboard/internal/store"
 )
 
 func (s *Server) registerDashboardRoutes(r *mux.Router) {
@@ -43,11 +46,24 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, "index", s.page("Dashboards", "home", false, data))
 }
 
-// viewRequest reads the range, comparison and filter values from the URL.
-// Locked values override whatever the URL says.
-func viewRequest(r *http.Request, d *catalog.Dashboard, locked map[string]string) dashboard.Request {
+// viewRequest reads the range, comparison and filter values from the URL,
+// and says who asks. Locked values (a share link's) override whatever the
+// URL says, and mark an anonymous visitor of that link. Only signed-in
+// editors may bypass the cache with ?refresh=1.
+func (s *Server) viewRequest(r *http.Request, d *catalog.Dashboard, link *store.ShareLink) dashboard.Request {
 	q := r.URL.Query()
-	req := dashboard.Request{Range: q.Get("range"), Compare: q.Get("compare"), Params: map[string]string{}, Refresh: q.Get("refresh") == "1"}
+	req := dashboard.Request{Range: q.Get("range"), Compare: q.Get("compare"), Params: map[string]string{}}
+	var locked map[string]string
+	if link != nil {
+		locked = link.Params
+		req.Visitor, req.Anonymous = "share:"+strconv.FormatInt(link.ID, 10), true
+	} else if p := currentPrincipal(r.Context()); p != nil {
+		req.Visitor = "account:" + p.Email
+		req.Refresh = q.Get("refresh") == "1" && p.Role.Allows(access.Editor)
+	}
+	if req.Visitor == "" {
+		req.Visitor = "address:" + s.auth.proxy.ClientIP(r)
+	}
 	if req.Range == "custom" {
 		req.Range = ""
 		if from, to := q.Get("from"), q.Get("to"); from != "" && to != "" {
@@ -102,7 +118,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	path := "/d/" + d.Name
-	req := viewRequest(r, d, nil)
+	req := s.viewRequest(r, d, nil)
 	q := canonicalQuery(r, d, nil)
 	now := s.runner.Now()
 	key := viewKey(d.Name, q.Encode(), s.runner.Today().Format(query.DateLayout))
@@ -137,7 +153,7 @@ func (s *Server) panelData(w http.ResponseWriter, r *http.Request) error {
 
 // writePanel writes one panel's rows as CSV or JSON, for the same view the
 // page shows.
-func (s *Server) writePanel(w http.ResponseWriter, r *http.Request, d *catalog.Dashboard, locked map[string]string) error {
+func (s *Server) writePanel(w http.ResponseWriter, r *http.Request, d *catalog.Dashboard, link *store.ShareLink) error {
 	vars := mux.Vars(r)
 	var panel *catalog.Panel
 	for i := range d.Panels {
@@ -150,7 +166,7 @@ func (s *Server) writePanel(w http.ResponseWriter, r *http.Request, d *catalog.D
 	}
 	only := *d
 	only.Tiles, only.Panels = nil, []catalog.Panel{*panel}
-	v, err := s.builder().Build(r.Context(), &only, viewRequest(r, d, locked))
+	v, err := s.builder().Build(r.Context(), &only, s.viewRequest(r, d, link))
 	if err != nil {
 		return err
 	}

@@ -118,7 +118,7 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return notFound("The dashboard this link showed no longer exists.")
 		}
-		v, err := s.builder().Build(r.Context(), d, viewRequest(r, d, link.Params))
+		v, err := s.builder().Build(r.Context(), d, s.viewRequest(r, d, link))
 		if err != nil {
 			return err
 		}
@@ -186,7 +186,7 @@ func (s *Server) sharedPanel(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return notFound("The dashboard this link showed no longer exists.")
 	}
-	return s.writePanel(w, r, d, link.Params)
+	return s.writePanel(w, r, d, link)
 }
 
 // sharedArchivedRun finds the archived run a report link's URL names; it
