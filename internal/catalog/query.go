@@ -360,6 +360,10 @@ func (p *queryParser) statement(q *Query, start int) {
 	}
 	q.SQL = body[first:last]
 	q.Line, _ = position(p.text, start+first)
+	if off, msg := readsOnly(body, toks); msg != "" {
+		p.errorAt(start+off, msg)
+		return
+	}
 	b, phs, err := bind(q.SQL)
 	if err != nil {
 		p.errorAt(start+first+err.offset, err.msg)
@@ -382,4 +386,47 @@ func (p *queryParser) statement(q *Query, start int) {
 		return par.Type, ok
 	})
 	q.Bound = b
+}
+
+// serverAccess are functions that reach the database server's files or
+// other servers. A read-only role cannot call them; a query file that does
+// is refused before it runs, whatever role the warehouse has.
+var serverAccess = map[string]bool{
+	"pg_read_file": true, "pg_read_binary_file": true, "pg_ls_dir": true, "pg_stat_file": true,
+	"pg_ls_logdir": true, "pg_ls_waldir": true, "pg_ls_tmpdir": true, "pg_ls_archive_statusdir": true,
+	"lo_import": true, "lo_export": true, "dblink": true, "dblink_exec": true, "dblink_connect": true,
+	"pg_terminate_backend": true, "pg_cancel_backend": true, "pg_reload_conf": true, "pg_rotate_logfile": true,
+}
+
+// readsOnly checks that a statement is a query (SELECT, WITH, VALUES or
+// TABLE; COPY and everything else are refused) and calls no function that
+// reaches the server's files or other servers. It returns the byte offset
+// in body of the first problem and its message.
+func readsOnly(body string, toks []token) (int, string) {
+	firstWord := true
+	for _, t := range toks {
+		if !t.significant() {
+			continue
+		}
+		if t.kind == tokOp && firstWord && body[t.start:t.end] == "(" {
+			continue // (SELECT …) UNION …
+		}
+		if t.kind != tokWord {
+			firstWord = false
+			continue
+		}
+		word := strings.ToLower(body[t.start:t.end])
+		if firstWord {
+			firstWord = false
+			switch word {
+			case "select", "with", "values", "table":
+			default:
+				return t.start, fmt.Sprintf("a query file holds one query (SELECT, WITH, VALUES or TABLE), not %s", strings.ToUpper(word))
+			}
+		}
+		if serverAccess[word] {
+			return t.start, fmt.Sprintf("%s reaches the database server's files or other servers; queries read data only", word)
+		}
+	}
+	return 0, ""
 }

@@ -171,6 +171,12 @@ func TestParseQueryErrors(t *testing.T) {
 			[]string{`2:8: unterminated quoted string`}},
 		{"broken declaration still declares", "-- title: T\n-- params: n int = x\nSELECT :n",
 			[]string{`2: bad default for parameter "n" (int): "x"`}},
+		{"copy to program", "-- title: T\n\nCOPY (SELECT 1) TO PROGRAM 'id'",
+			[]string{`3:1: a query file holds one query (SELECT, WITH, VALUES or TABLE), not COPY`}},
+		{"server file", "-- title: T\nSELECT length(PG_READ_FILE('/etc/passwd'))",
+			[]string{`2:15: pg_read_file reaches the database server's files or other servers; queries read data only`}},
+		{"set role", "-- title: T\nSET ROLE postgres",
+			[]string{`2:1: a query file holds one query (SELECT, WITH, VALUES or TABLE), not SET`}},
 		{"several problems", "-- titel: T\n-- unit: kg\nSELECT :a; SELECT 2",
 			[]string{
 				`1: unknown header key "titel" (known: title, description, unit, better, params)`,
