@@ -28,7 +28,8 @@ type Options struct {
 	CacheTTL time.Duration // 0 disables the cache
 	// CacheBytes bounds the memory of cached results; default 256 MiB.
 	CacheBytes int64
-	// MaxRangeDays is the longest range a query runs for; 0: no limit.
+	// MaxRangeDays is the longest range a view or a command asks for;
+	// default 1096 (three years), negative: no limit.
 	MaxRangeDays int
 	// Limits bound the queries running at once.
 	Limits Limits
@@ -61,6 +62,9 @@ func NewRunner(db *warehouse.Warehouse, opts Options) *Runner {
 	}
 	if opts.CacheBytes <= 0 {
 		opts.CacheBytes = 256 << 20
+	}
+	if opts.MaxRangeDays == 0 {
+		opts.MaxRangeDays = 1096
 	}
 	return &Runner{db: db, opts: opts, cache: newCache(opts.CacheBytes), gate: newGate(opts.Limits), flights: map[string]*flight{}}
 }
