@@ -267,7 +267,7 @@ log "query overhead, scale 10 ($(( (QUERY_N + 1) / 2 )) runs each)"
 # ---------------------------------------------------------------- Go benchmarks
 log "Go benchmarks (hot paths)"
 OPSBOARD_TEST_DATABASE_URL=$ADMIN_URL go test -run '^$' -bench . -benchmem -benchtime 1s -timeout 10m \
-  ./internal/catalog ./internal/database ./internal/chart ./internal/page ./internal/web >"$WORK/gobench.txt" 2>&1 || { cat "$WORK/gobench.txt" >&2; exit 1; }
+  ./internal/catalog ./internal/warehouse ./internal/chart ./internal/page ./internal/web >"$WORK/gobench.txt" 2>&1 || { cat "$WORK/gobench.txt" >&2; exit 1; }
 grep -E '^(Benchmark|ok|FAIL)' "$WORK/gobench.txt" >&2
 # ns/op of one benchmark line, by name.
 nsop() { awk -v n="$1" '$1 ~ "^"n"(-[0-9]+)?$" {print $3; exit}' "$WORK/gobench.txt"; }
@@ -348,7 +348,7 @@ ELAPSED=$(( $(date +%s) - STARTED ))
   done
   echo "## Go benchmarks (hot paths)"
   echo
-  echo "\`go test -run '^\$' -bench . -benchmem -benchtime 1s ./internal/catalog ./internal/database ./internal/chart ./internal/page ./internal/web\`"
+  echo "\`go test -run '^\$' -bench . -benchmem -benchtime 1s ./internal/catalog ./internal/warehouse ./internal/chart ./internal/page ./internal/web\`"
   echo "(and \`BenchmarkReportPDF\` in ./internal/report, above). The page and chart benchmarks use generated frames"
   echo "shaped like the daily-ops queries (28 days); the web one serves the real handler from a warm cache."
   echo

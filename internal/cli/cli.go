@@ -197,11 +197,14 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'opsboard COMMAND --help' for a command's flags.")
 	fmt.Fprintln(w, `
 Environment:
-  DATABASE_URL, OPSBOARD_DATA_URL     opsboard's database; where queries run (default: the same)
+  DATABASE_URL                        opsboard's own tables (default: the embedded cluster)
+  OPSBOARD_DATA_URL                   where queries run, as a read-only role (default: DATABASE_URL)
+  OPSBOARD_DATA_SCHEMAS, OPSBOARD_DATA_POOL   the schemas queries see (public); warehouse connections (10)
   OPSBOARD_DATA_DIR                   the embedded cluster without DATABASE_URL (default ./.opsboard)
   OPSBOARD_PG_BIN                     PostgreSQL's bin directory for that cluster (default: searched)
   OPSBOARD_TIMEZONE                   the business time zone (default UTC)
-  OPSBOARD_QUERY_TIMEOUT, OPSBOARD_MAX_ROWS, OPSBOARD_CACHE_TTL
+  OPSBOARD_QUERY_TIMEOUT, OPSBOARD_MAX_ROWS, OPSBOARD_WEB_MAX_ROWS, OPSBOARD_MAX_RANGE_DAYS
+  OPSBOARD_CACHE_TTL, OPSBOARD_CACHE_MB
   OPSBOARD_SMTP_URL, OPSBOARD_FROM    mail (smtp://user:pass@host:587, smtps://…)
   OPSBOARD_BASE_URL                   the public address, for links in mails and share links
   OPSBOARD_CHROME                     the Chromium binary for PDF and PNG
