@@ -91,12 +91,22 @@ func (o Options) withDefaults() (Options, error) {
 // Load drops and recreates the demo tables in the public schema and loads
 // them, all in one transaction: a failed load leaves the previous data.
 // Tables of the same names that Load did not create make it refuse, unless
-// opts.Replace.
+// opts.Replace. A read-only standby makes it refuse too.
 func Load(ctx context.Context, db *pg.Admin, opts Options) (Stats, error) {
 	start := time.Now()
 	o, err := opts.withDefaults()
 	if err != nil {
 		return Stats{}, err
+	}
+	// Asked rather than read from the error: a standby refuses lib/pq's
+	// BEGIN READ WRITE with feature_not_supported, before any write.
+	var standby bool
+	if err := db.Get(ctx, &standby, `SELECT pg_is_in_recovery()`); err != nil {
+		return Stats{}, err
+	}
+	if standby {
+		return Stats{}, apperr.Invalid("demo data: this database is a read-only standby: load the data into its primary, " +
+			"and it will reach the standby by replication")
 	}
 	if !o.Replace {
 		foreign, err := Foreign(ctx, db)

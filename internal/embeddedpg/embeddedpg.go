@@ -6,6 +6,10 @@
 //
 // PostgreSQL refuses to run as root; when opsboard runs as root the cluster's
 // processes run as the "postgres" system user instead.
+//
+// A running cluster can also get a streaming hot standby (StartStandby), to
+// try the read-replica setup: the store on the primary, the warehouse on
+// the standby.
 package embeddedpg
 
 import (
@@ -46,6 +50,7 @@ type Cluster struct {
 	reader   string              // ReaderRole's password
 	owner    *syscall.Credential // non-nil when processes must run as another user
 	started  bool                // true when this process started it and must stop it
+	standbys []*Cluster          // standbys this process started from it, stopped with it
 	log      *slog.Logger
 }
 
@@ -165,8 +170,15 @@ func (c *Cluster) readerPassword() (string, error) {
 // Dir returns the cluster's directory.
 func (c *Cluster) Dir() string { return c.dir }
 
-// Stop stops the cluster if this process started it.
+// Stop stops the cluster if this process started it, and first the
+// standbys this process started from it.
 func (c *Cluster) Stop() error {
+	for _, s := range c.standbys {
+		if err := s.Stop(); err != nil {
+			return err
+		}
+	}
+	c.standbys = nil
 	if !c.started {
 		return nil
 	}
@@ -178,6 +190,71 @@ func (c *Cluster) Stop() error {
 	c.started = false
 	c.log.Info("stopped embedded PostgreSQL", "dir", c.dir)
 	return nil
+}
+
+// StartStandby makes a streaming hot standby of the running cluster c under
+// dir, which must not hold a cluster yet, starts it on a free port and
+// returns it. The standby is a base backup of c taken with pg_basebackup
+// -R -X stream, so it replays what c writes from then on and answers
+// read-only queries; it has c's roles and passwords, so URL and ReaderURL
+// work on it. pg_basebackup -R keeps the connection to c, password
+// included, in the standby's postgresql.auto.conf, which only the cluster's
+// owner can read. Stopping c stops the standby first; Start on dir starts
+// it again later.
+func (c *Cluster) StartStandby(ctx context.Context, dir string) (*Cluster, error) {
+	if c.port == 0 {
+		return nil, fmt.Errorf("standby of %s: the primary is not running", c.dir)
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Cluster{dir: dir, bin: c.bin, password: c.password, reader: c.reader, owner: c.owner, log: c.log}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	if s.owner != nil {
+		if blocked := unreachable(dir, s.owner); blocked != "" {
+			return nil, apperr.Unavailable("running as root, the embedded PostgreSQL runs as user postgres, which cannot enter %s", blocked)
+		}
+		if err := s.chown(dir); err != nil {
+			return nil, err
+		}
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if _, err := os.Stat(s.dataDir()); err == nil {
+		return nil, apperr.Invalid("%s already holds a cluster: start it with Start, or remove it for a new standby", dir)
+	}
+	for file, secret := range map[string]string{s.passwordFile(): s.password, filepath.Join(dir, "reader-password"): s.reader} {
+		if err := os.WriteFile(file, []byte(secret+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+	}
+
+	start := time.Now()
+	// -c fast: a spread checkpoint on the primary would make the backup wait minutes.
+	err = s.runEnv(ctx, []string{"PGPASSWORD=" + c.password}, "pg_basebackup", "-D", s.dataDir(), "-R", "-X", "stream",
+		"-c", "fast", "--no-sync", "-h", "127.0.0.1", "-p", strconv.Itoa(c.port), "-U", superuser)
+	if err != nil {
+		os.RemoveAll(s.dataDir()) // a partial copy would make the next try refuse dir
+		return nil, fmt.Errorf("copying the primary for a standby: %w", err)
+	}
+	if s.port, err = freePort(); err != nil {
+		return nil, err
+	}
+	logFile := filepath.Join(dir, "postgres.log")
+	if err := s.pgctl(ctx, "start", "-w", "-t", "60", "-l", logFile, "-o", fmt.Sprintf("-p %d", s.port)); err != nil {
+		return nil, fmt.Errorf("starting the standby (log: %s): %w", logFile, err)
+	}
+	s.started = true
+	c.standbys = append(c.standbys, s)
+	s.log.Info("started embedded PostgreSQL standby", "dir", dir, "port", s.port, "primary_port", c.port,
+		"took", time.Since(start).Round(time.Millisecond))
+	return s, nil
 }
 
 func (c *Cluster) dataDir() string      { return filepath.Join(c.dir, "pgdata") }
@@ -238,7 +315,16 @@ func (c *Cluster) pgctl(ctx context.Context, args ...string) error {
 }
 
 func (c *Cluster) run(ctx context.Context, program string, args ...string) error {
+	return c.runEnv(ctx, nil, program, args...)
+}
+
+// runEnv runs program with env added to the environment; the error quotes
+// the program's output, never env.
+func (c *Cluster) runEnv(ctx context.Context, env []string, program string, args ...string) error {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, program), args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out

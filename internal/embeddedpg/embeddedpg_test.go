@@ -116,3 +116,72 @@ func TestRootNeedsAReachableDirectory(t *testing.T) {
 		t.Fatalf("got %v, want an error telling to set OPSBOARD_DATA_DIR", err)
 	}
 }
+
+// A standby of a running cluster answers as the same roles, is in
+// recovery, replays the primary's writes, refuses a second standby in the
+// same directory, and stops with its primary.
+func TestStandby(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	parent, err := os.MkdirTemp("", "opsboard-embedded-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(parent)
+	os.Chmod(parent, 0o755) // the postgres user must reach it when tests run as root
+
+	primary, err := embeddedpg.Start(ctx, filepath.Join(parent, "primary"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer primary.Stop()
+	standby, err := primary.StartStandby(ctx, filepath.Join(parent, "standby"))
+	if err != nil {
+		t.Fatalf("starting a standby: %v", err)
+	}
+	if standby.URL("x") == primary.URL("x") {
+		t.Fatalf("the standby has the primary's URL %s", standby.URL("x"))
+	}
+
+	p, err := pg.OpenAdmin(ctx, primary.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Exec(ctx, `CREATE TABLE written_later (v text); INSERT INTO written_later VALUES ('replayed')`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := pg.OpenAdmin(ctx, standby.URL("postgres"))
+	if err != nil {
+		t.Fatalf("connecting to the standby with the primary's password: %v", err)
+	}
+	defer s.Close()
+	var inRecovery bool
+	if err := s.Get(ctx, &inRecovery, `SELECT pg_is_in_recovery()`); err != nil || !inRecovery {
+		t.Errorf("the standby reports pg_is_in_recovery() = %t (%v), want true", inRecovery, err)
+	}
+	var got string
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		err := s.Get(ctx, &got, `SELECT v FROM written_later`)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the primary's write did not reach the standby within 20s: %v", err)
+		}
+	}
+	if got != "replayed" {
+		t.Errorf("the standby has %q, want %q", got, "replayed")
+	}
+
+	if _, err := primary.StartStandby(ctx, filepath.Join(parent, "standby")); err == nil {
+		t.Error("a second standby in the same directory started, want a refusal")
+	}
+	s.Close()
+	if err := primary.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if answers(standby) {
+		t.Error("the standby still answers after its primary stopped")
+	}
+}
