@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -213,7 +214,7 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		expires := r.opts.Now().Add(r.ttl(req.Range))
+		expires := r.opts.Now().Add(r.ttl(q, req.Range))
 		if !r.cache.put(key, f, expires) {
 			expires = time.Time{}
 		}
@@ -280,9 +281,11 @@ func (r *Runner) share(ctx context.Context, key string, refresh bool,
 }
 
 // ttl keeps results of ranges that ended before today longer: those days
-// are settled.
-func (r *Runner) ttl(rng Range) time.Duration {
-	if rng.To.Before(r.Today()) {
+// are settled. Only a query whose end is bound (:to or :day) is over a past
+// range; one that ignores the range has one cache entry for every range,
+// and today's data in it.
+func (r *Runner) ttl(q *catalog.Query, rng Range) time.Duration {
+	if rng.To.Before(r.Today()) && (slices.Contains(q.Bound.Names, "to") || slices.Contains(q.Bound.Names, "day")) {
 		return 12 * r.opts.CacheTTL
 	}
 	return r.opts.CacheTTL
