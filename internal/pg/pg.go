@@ -150,7 +150,8 @@ func IsUniqueViolation(err error) bool { return Code(err) == UniqueViolation }
 // to write (or to start a read-write transaction).
 func InRecovery(err error) bool {
 	var pqErr *pq.Error
-	return errors.As(err, &pqErr) && Code(err) == ReadOnlyTransaction &&
+	// A write is refused with 25006; lib/pq's BEGIN READ WRITE with 0A000.
+	return errors.As(err, &pqErr) && (Code(err) == ReadOnlyTransaction || Code(err) == FeatureNotSupported) &&
 		strings.Contains(pqErr.Message, "recovery")
 }
 
