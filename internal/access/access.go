@@ -1,8 +1,8 @@
 // Package access holds opsboard's rules about who may see what: roles,
 // random tokens stored only as hashes (share links, sessions, CSRF),
-// password hashing, the login rate limit, the same-site check for
-// state-changing requests, and trust in the reverse proxies in front of the
-// server (auth-proxy mode). It keeps no state in a database: the database
+// password hashing, the login rate limits and device cookies, the
+// same-site check for state-changing requests, and trust in the reverse
+// proxies in front of the server (auth-proxy mode). It keeps no state in a database: the database
 // package stores users, sessions and share links, the web package glues the
 // two together.
 package access

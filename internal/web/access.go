@@ -34,16 +34,29 @@ import (
 //     OPSBOARD_METRICS_PUBLIC=1, or to a scraper on the same machine (a
 //     loopback peer with no X-Forwarded-For); otherwise it needs a
 //     principal, and answers 401 rather than redirecting.
+//   - A server without accounts (every visitor the local admin) answers
+//     only requests addressed to 127.0.0.1, [::1] or localhost, /metrics
+//     included, unless AnyHost: others get 421 (DNS rebinding).
 //
 // Every state-changing request also passes the CSRF check: a same-site
 // request (Sec-Fetch-Site / Origin / Referer) carrying the session's token,
 // or for a visitor without a session the token of the opsboard_csrf cookie,
 // in the "csrf" form field.
+//
+// Sign-in is rate limited per client address (loginAttempts a minute) and
+// per account (see access.AccountLimiter): attempts at one account from
+// addresses that did not try it before are refused only once the account's
+// attempts come from accountSpread addresses or more. A browser that
+// signed in to the account before presents a device cookie
+// (access.DeviceCookie, keyed per process) and is held by a limit of its
+// own instead of the account's, so strangers cannot lock the owner out.
 
 // Limits and defaults of sign-in and sessions.
 const (
-	loginAttempts   = 5  // per client address and minute
-	accountAttempts = 20 // per account and minute, from any addresses
+	loginAttempts   = 5  // per minute, per client address and per device cookie
+	accountAttempts = 20 // per account and minute, from browsers without a device cookie
+	accountSpread   = 10 // addresses whose attempts at one account also hold back new ones
+	deviceCookieTTL = 365 * 24 * time.Hour
 	loginWindow     = time.Minute
 	defaultSession  = 12 * time.Hour
 	usersCacheTTL   = 5 * time.Second
@@ -60,8 +73,9 @@ type auth struct {
 	metricsPublic   bool
 	baseURL         string
 	resend          func(ctx context.Context, report string, date time.Time) error
-	limiter         *access.Limiter // per client address
-	accountLimiter  *access.Limiter // per account: looser, so that others cannot lock a person out
+	limiter         *access.Limiter        // per client address and per device cookie
+	accountLimiter  *access.AccountLimiter // per account, for browsers without a device cookie
+	devices         *access.Devices
 	anyHost         bool
 
 	mu           sync.Mutex
@@ -74,8 +88,9 @@ func newAuth(cfg Config) *auth {
 	a := &auth{
 		proxy: cfg.Proxy, denyWithoutAuth: cfg.DenyWithoutAuth, sessionTTL: cfg.SessionTTL,
 		metricsPublic: cfg.MetricsPublic, baseURL: cfg.BaseURL, resend: cfg.Resend,
-		limiter: access.NewLimiter(loginAttempts, loginWindow), accountLimiter: access.NewLimiter(accountAttempts, loginWindow),
-		anyHost: cfg.AnyHost,
+		limiter:        access.NewLimiter(loginAttempts, loginWindow),
+		accountLimiter: access.NewAccountLimiter(accountAttempts, accountSpread, loginWindow),
+		devices:        access.NewDevices(), anyHost: cfg.AnyHost,
 	}
 	if cfg.Accounts != nil {
 		a.usersKnown, a.hasUsers, a.usersChecked = true, *cfg.Accounts, time.Now()
@@ -179,14 +194,32 @@ func (s *Server) identify(r *http.Request) (*principal, error) {
 	if s.auth.denyWithoutAuth {
 		return nil, apperr.Unavailable("this server listens beyond loopback and has no accounts: add one with 'opsboard user add EMAIL --role admin'")
 	}
-	// Without accounts every visitor is the local admin, so the request
-	// must be addressed to this machine: a page of another site whose name
-	// was rebound to 127.0.0.1 sends its own host name.
 	if !s.auth.anyHost && !access.LoopbackHost(r.Host) {
-		return nil, &pageError{status: http.StatusMisdirectedRequest, heading: "Wrong address",
-			message: "Without accounts this server answers only at 127.0.0.1, [::1] or localhost.", err: apperr.ErrForbidden}
+		return nil, errMisdirected()
 	}
 	return &principal{Email: localAdminEmail, Role: access.Admin}, nil
+}
+
+// errMisdirected answers a request to a server without accounts that is
+// addressed to another host name. Without accounts every visitor is the
+// local admin, so the request must be addressed to this machine: a page of
+// another site whose name was rebound to 127.0.0.1 sends its own host name.
+func errMisdirected() error {
+	return &pageError{status: http.StatusMisdirectedRequest, heading: "Wrong address",
+		message: "Without accounts this server answers only at 127.0.0.1, [::1] or localhost.", err: apperr.ErrForbidden}
+}
+
+// checkHost applies identify's host rule to requests that need no
+// principal: a server without accounts answers only its loopback names.
+func (s *Server) checkHost(r *http.Request) error {
+	if s.auth.anyHost || s.auth.denyWithoutAuth || access.LoopbackHost(r.Host) {
+		return nil
+	}
+	configured, err := s.authConfigured(r.Context())
+	if err != nil || configured {
+		return err
+	}
+	return errMisdirected()
 }
 
 // require admits requests whose principal has at least role min, and
@@ -235,13 +268,18 @@ func isData(path string) bool {
 // top of this file).
 func (s *Server) protectOps(next http.Handler) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		if r.URL.Path == "/metrics" && !s.auth.metricsPublic && !s.auth.proxy.IsLoopback(r) {
-			p, err := s.identify(r)
-			if err != nil {
+		if r.URL.Path == "/metrics" {
+			if err := s.checkHost(r); err != nil {
 				return err
 			}
-			if p == nil {
-				return s.challenge(w, r)
+			if !s.auth.metricsPublic && !s.auth.proxy.IsLoopback(r) {
+				p, err := s.identify(r)
+				if err != nil {
+					return err
+				}
+				if p == nil {
+					return s.challenge(w, r)
+				}
 			}
 		}
 		next.ServeHTTP(w, r)
@@ -273,7 +311,8 @@ func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request, p *principal)
 }
 
 // checkCSRF refuses a state-changing request from another site or without
-// the right token (403).
+// the right token (403). It reads the form, and refuses one with a value
+// that is not text (400).
 func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request, p *principal) error {
 	refuse := func(why string) error {
 		return apperr.New(apperr.ErrForbidden, "This form did not come from this site, or has expired (%s). Reload the page and try again.", why)
@@ -295,7 +334,7 @@ func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request, p *principal)
 	if !access.TokenEqual(got, want) {
 		return refuse("missing or wrong CSRF token")
 	}
-	return nil
+	return checkText("form", r.PostForm)
 }
 
 func (s *Server) registerAccessRoutes(r *mux.Router) {
@@ -344,11 +383,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	email := access.NormalizeEmail(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
 	d := loginData{Email: email, Next: safeNext(r.PostFormValue("next"))}
-	ok, retry := s.auth.limiter.Allow("ip:" + s.auth.proxy.ClientIP(r))
-	if ok {
-		ok, retry = s.auth.accountLimiter.Allow("email:" + email)
-	}
-	if !ok {
+	if ok, retry := s.allowSignIn(r, email); !ok {
 		secs := int(retry.Seconds()) + 1
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		d.Error = "Too many sign-in attempts. Wait " + strconv.Itoa(secs) + " seconds and try again."
@@ -380,6 +415,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.SetCookie(w, s.sessionCookie(r, token, expires))
+	http.SetCookie(w, s.deviceCookie(r, u.Email))
 	s.log.Info("signed in", "email", u.Email, "role", u.Role)
 	next := d.Next
 	if next == "" {
@@ -387,6 +423,30 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
+}
+
+// allowSignIn applies the sign-in limits (see the top of this file) to an
+// attempt at the account email from r's client.
+func (s *Server) allowSignIn(r *http.Request, email string) (ok bool, retry time.Duration) {
+	ip := s.auth.proxy.ClientIP(r)
+	if c, err := r.Cookie(access.DeviceCookie); err == nil {
+		if device, known := s.auth.devices.Check(c.Value, email); known {
+			return s.auth.limiter.Allow("ip:"+ip, "device:"+device)
+		}
+	}
+	if ok, retry = s.auth.limiter.Allow("ip:" + ip); !ok {
+		return false, retry
+	}
+	return s.auth.accountLimiter.Allow(email, ip)
+}
+
+// deviceCookie remembers, for a year and only for the sign-in form, that
+// this browser signed in to the account email.
+func (s *Server) deviceCookie(r *http.Request, email string) *http.Cookie {
+	return &http.Cookie{
+		Name: access.DeviceCookie, Value: s.auth.devices.Issue(email), Path: "/login", MaxAge: int(deviceCookieTTL.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.auth.proxy.IsHTTPS(r),
+	}
 }
 
 // sessionCookie carries a session token: HttpOnly, SameSite=Lax, and

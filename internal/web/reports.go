@@ -184,7 +184,7 @@ func (s *Server) archivedPage(w http.ResponseWriter, r *http.Request) error {
 		return notFound("That run has no page: %s.", strings.Join(run.ErrorList(), "; "))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "private, max-age=300")
+	w.Header().Set("Cache-Control", "no-store") // nothing of an account's stays in the browser after sign-out
 	_, err = w.Write([]byte(run.HTML.String))
 	return err
 }
@@ -198,7 +198,7 @@ func (s *Server) archivedPDF(w http.ResponseWriter, r *http.Request) error {
 	if len(run.PDF) == 0 {
 		return notFound("That run has no PDF.")
 	}
-	w.Header().Set("Cache-Control", "private, max-age=300")
+	w.Header().Set("Cache-Control", "no-store")
 	return writePDF(w, run)
 }
 

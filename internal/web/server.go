@@ -10,12 +10,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 
 	"github.com/opsboard/opsboard/internal/access"
+	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/dashboard"
 	"github.com/opsboard/opsboard/internal/metrics"
@@ -117,10 +121,12 @@ func (s *Server) builder() *dashboard.Builder {
 	return &dashboard.Builder{Catalog: s.Catalog(), Runner: s.runner}
 }
 
-// Handler returns the routed HTTP handler.
+// Handler returns the routed HTTP handler. The security headers and the
+// check that the URL is text wrap the whole router, so that they also
+// cover its 404s, 405s and path-cleaning redirects.
 func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
-	r.Use(s.instrument, securityHeaders)
+	r.Use(s.instrument)
 	// Open to anyone: assets, health, sign-in, share links (see access.go).
 	s.assets.Register(r)
 	ops := r.NewRoute().Subrouter()
@@ -138,10 +144,30 @@ func (s *Server) Handler() http.Handler {
 	editor.Use(s.require(access.Editor))
 	s.registerEditorRoutes(editor)
 	s.registerShareAdminRoutes(editor)
-	r.NotFoundHandler = securityHeaders(s.handle(func(w http.ResponseWriter, r *http.Request) error {
+	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return notFound("There is no page at %s.", r.URL.Path)
-	}))
-	return r
+	})
+	r.MethodNotAllowedHandler = s.handle(func(w http.ResponseWriter, req *http.Request) error {
+		return methodNotAllowed(w, r, req)
+	})
+	return s.securityHeaders(s.requireText(r))
+}
+
+// methodNotAllowed answers a request whose path has routes, none for its
+// method, naming the methods that have one in Allow.
+func methodNotAllowed(w http.ResponseWriter, router *mux.Router, r *http.Request) error {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if router.Match(probe, &match) && match.MatchErr == nil {
+			allow = append(allow, m)
+		}
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	return &pageError{status: http.StatusMethodNotAllowed, heading: "Not allowed",
+		message: fmt.Sprintf("%s does not answer %s.", r.URL.Path, r.Method), err: apperr.ErrInvalid}
 }
 
 // Serve serves on the listener until ctx ends, then shuts down gracefully,
@@ -203,14 +229,56 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // securityHeaders sets the headers every response carries: scripts only
 // from our own origin, no framing, no MIME sniffing, and no referrer (so a
-// share token in the URL never leaks to another site).
-func securityHeaders(next http.Handler) http.Handler {
+// share token in the URL never leaks to another site). Over HTTPS (direct,
+// or at a trusted proxy) browsers are also told to use nothing else for a
+// year; not for subdomains, which may be other people's servers.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
+		if s.auth.proxy.IsHTTPS(r) {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// requireText answers 400 to a request whose path or query has a value
+// that is not text (invalid UTF-8 or a NUL byte), before any handler can
+// pass it to PostgreSQL, which would refuse it with a server error.
+func (s *Server) requireText(next http.Handler) http.Handler {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		if !isText(r.URL.Path) {
+			return &pageError{status: http.StatusBadRequest, heading: "Not valid text",
+				message: "This address has characters that are not text (a NUL byte or invalid UTF-8).", err: apperr.ErrInvalid}
+		}
+		if err := checkText("address", r.URL.Query()); err != nil {
+			return err
+		}
+		next.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+// checkText refuses values (of the query or a form, named by what) with a
+// key or value that is not text.
+func checkText(what string, values url.Values) error {
+	for k, vs := range values {
+		ok := isText(k)
+		for _, v := range vs {
+			ok = ok && isText(v)
+		}
+		if !ok {
+			return &pageError{status: http.StatusBadRequest, heading: "Not valid text",
+				message: fmt.Sprintf("A value of this %s has characters that are not text (a NUL byte or invalid UTF-8).", what), err: apperr.ErrInvalid}
+		}
+	}
+	return nil
+}
+
+// isText reports whether s is valid UTF-8 without NUL bytes, which is what
+// a PostgreSQL text value may hold.
+func isText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
