@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,8 +12,11 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/opsboard/opsboard/internal/access"
+	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/store"
 )
 
@@ -100,6 +104,9 @@ func shareCreate(ctx context.Context, e *env, dashboard, report string, params p
 	if len(label) > 200 {
 		return usagef("--label is too long (200 characters at most)")
 	}
+	if !utf8.ValidString(label) || strings.ContainsRune(label, 0) {
+		return usagef("--label is not text (it has a NUL byte or invalid UTF-8)")
+	}
 	cat, err := loadCatalog(e)
 	if err != nil {
 		return err
@@ -122,7 +129,7 @@ func shareCreate(ctx context.Context, e *env, dashboard, report string, params p
 	// The address goes to stdout alone, so a script can capture it; the
 	// rest is for the person at the terminal.
 	fmt.Fprintln(e.stdout, access.ShareURL(e.cfg.BaseURL, token))
-	what := kind + " " + target
+	what := kind + " " + terminalText(target)
 	if len(params) > 0 {
 		what += " locked to " + formatParams(params)
 	}
@@ -134,11 +141,12 @@ func shareCreate(ctx context.Context, e *env, dashboard, report string, params p
 	return nil
 }
 
-// formatParams writes locked parameters as "channel=web, region=north".
+// formatParams writes locked parameters as "channel=web, region=north",
+// safe for a terminal.
 func formatParams(p map[string]string) string {
 	var parts []string
 	for _, k := range sortedKeys(p) {
-		parts = append(parts, k+"="+p[k])
+		parts = append(parts, terminalText(k+"="+p[k]))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -164,8 +172,8 @@ func shareList(ctx context.Context, e *env) error {
 		if l.LastUsedAt.Valid {
 			last = when(l.LastUsedAt.Time)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", l.ID, l.Kind, l.Target, dash(formatParams(l.Params)),
-			dash(oneLineText(l.Label)), when(l.CreatedAt), when(l.ExpiresAt), last, l.UseCount, l.Status)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", l.ID, l.Kind, terminalText(l.Target), dash(formatParams(l.Params)),
+			dash(terminalText(oneLineText(l.Label))), when(l.CreatedAt), when(l.ExpiresAt), last, l.UseCount, l.Status)
 	}
 	return tw.Flush()
 }
@@ -190,6 +198,27 @@ func dash(s string) string {
 }
 
 func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// terminalText escapes what in s could drive a terminal, the way
+// strconv.Quote does: control characters (ESC, newlines, tabs, DEL, the C1
+// range) and bytes that are not UTF-8. Everything else stays as it is, so
+// names in any script remain readable. Text that people gave opsboard
+// (labels, addresses) goes through it before it is printed.
+func terminalText(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"): // a byte that is not UTF-8
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unicode.IsControl(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
 
 // userCommand is "opsboard user add|list|remove".
 func userCommand() *command {
@@ -272,7 +301,7 @@ func userAdd(ctx context.Context, e *env, rawEmail, rawRole string) error {
 	if _, err := e.db.CreateUser(ctx, email, role.String(), hash); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "added %s (%s)\n", email, role)
+	fmt.Fprintf(e.stdout, "added %s (%s)\n", terminalText(email), role)
 	if generated {
 		fmt.Fprintf(e.stdout, "password: %s\n", password)
 		fmt.Fprintln(e.stderr, "This is the only time the password is shown. To set your own, pipe it in: opsboard user add EMAIL --role R < file")
@@ -296,7 +325,7 @@ func userList(ctx context.Context, e *env) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "EMAIL\tROLE\tCREATED\tSESSIONS")
 	for _, u := range users {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", u.Email, u.Role, u.CreatedAt.In(e.cfg.Location).Format("2006-01-02 15:04"), u.Sessions)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", terminalText(u.Email), terminalText(u.Role), u.CreatedAt.In(e.cfg.Location).Format("2006-01-02 15:04"), u.Sessions)
 	}
 	return tw.Flush()
 }
@@ -307,10 +336,14 @@ func userRemove(ctx context.Context, e *env, rawEmail string) error {
 		return err
 	}
 	defer e.close()
-	if err := e.db.RemoveUser(ctx, email); err != nil {
+	err := e.db.RemoveUser(ctx, email)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return apperr.NotFound("there is no account for %s", terminalText(email))
+	}
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "removed %s and ended its sessions\n", email)
+	fmt.Fprintf(e.stdout, "removed %s and ended its sessions\n", terminalText(email))
 	if has, err := e.db.HasUsers(ctx); err == nil && !has && e.cfg.AuthProxyHeader == "" {
 		fmt.Fprintln(e.stderr, "That was the last account: on loopback, serve needs no sign-in again (every visitor acts as admin); a server listening beyond loopback refuses every request until an account is added.")
 	}
