@@ -264,6 +264,11 @@ func (d *Dashboard) UsedQueries() []string {
 // queries must return at least one column.
 func (c *Catalog) CheckColumns(columns map[string][]string) Errors {
 	var errs Errors
+	for _, name := range c.QueryNames() {
+		if cols, ok := columns[name]; ok {
+			errs = append(errs, c.Queries[name].checkResultColumns(cols)...)
+		}
+	}
 	for _, name := range c.DashboardNames() {
 		d := c.Dashboards[name]
 		for _, t := range d.Tiles {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -20,6 +21,9 @@ type Query struct {
 	Unit        string  // count, percent, ratio, score, currency, hours, days or ""
 	Better      string  // higher, lower or ""
 	Params      []Param // declared parameters, in declaration order
+	// Metric is how the query's value combines and how sure it is (the
+	// metric model); its zero value is a plain value, as before the model.
+	Metric Metric
 	// SQL is the statement alone: without the header, the final ";" and any
 	// whitespace or comments around it, so it can be wrapped in a subquery.
 	SQL   string
@@ -30,7 +34,7 @@ type Query struct {
 var (
 	units       = []string{"count", "percent", "ratio", "score", "currency", "hours", "days"}
 	betters     = []string{"higher", "lower"}
-	headerKeys  = []string{"title", "description", "unit", "better", "params"}
+	headerKeys  = []string{"title", "description", "unit", "better", "params", "aggregate", "sample", "spread", "min_sample"}
 	headerKeyRE = regexp.MustCompile(`^([a-z_][a-z0-9_]*)(\s*):(.*)$`)
 )
 
@@ -112,6 +116,7 @@ func ParseQuery(name, file string, src []byte) (*Query, error) {
 	q := &Query{Name: name, File: file}
 	body := p.header(q)
 	p.statement(q, body)
+	p.checkMetric(q)
 	if err := p.errs.Err(); err != nil {
 		return nil, err
 	}
@@ -137,6 +142,8 @@ type queryParser struct {
 	names map[string]int
 	order []string
 	seen  map[string]bool // header keys that may appear once
+	// keyLine is the line of each header key that may appear once.
+	keyLine map[string]int
 }
 
 func (p *queryParser) errorf(line int, format string, args ...any) {
@@ -181,12 +188,16 @@ func (p *queryParser) headerLine(q *Query, line int, comment string) {
 	}
 	key, val := m[1], strings.TrimSpace(m[3])
 	switch key {
-	case "title", "unit", "better":
+	case "title", "unit", "better", "aggregate", "sample", "spread", "min_sample":
 		if p.seen[key] {
 			p.errorf(line, "%s is set twice", key)
 			return
 		}
 		p.seen[key] = true
+		if p.keyLine == nil {
+			p.keyLine = map[string]int{}
+		}
+		p.keyLine[key] = line
 	}
 	switch key {
 	case "title":
@@ -209,6 +220,26 @@ func (p *queryParser) headerLine(q *Query, line int, comment string) {
 			p.errorf(line, "unknown better %q (known: %s)", val, strings.Join(betters, ", "))
 		}
 		q.Better = val
+	case "aggregate":
+		if !slices.Contains(Aggregates, val) {
+			p.errorf(line, "unknown aggregate %q (known: %s)", val, strings.Join(Aggregates, ", "))
+		}
+		q.Metric.Aggregate = val
+	case "sample", "spread":
+		if !isName(val) {
+			p.errorf(line, "%s: %q is not a result column name (letters, digits and _)", key, val)
+		}
+		if key == "sample" {
+			q.Metric.Sample, q.Metric.sampleLine = val, line
+		} else {
+			q.Metric.Spread, q.Metric.spreadLine = val, line
+		}
+	case "min_sample":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 0 {
+			p.errorf(line, "min_sample: %q is not a whole number of at least 0", val)
+		}
+		q.Metric.MinSample = n
 	case "params":
 		if val != "" {
 			for _, decl := range splitParams(val) {

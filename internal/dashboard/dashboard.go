@@ -125,33 +125,74 @@ type TileView struct {
 	HasValue    bool
 	Previous    float64
 	HasPrevious bool
-	Spark       []float64
-	Err         error
+	// Cur and Prev are the two periods as the metric model weighs them:
+	// value, length, sample and spread.
+	Cur, Prev catalog.Point
+	Spark     []float64
+	Err       error
 }
 
-// Delta is the change against the comparison period.
-func (t TileView) Delta() (abs, pct float64, ok bool) {
+// metric is the tile's query's metric model.
+func (t TileView) metric() catalog.Metric {
+	if t.Query == nil {
+		return catalog.Metric{}
+	}
+	return t.Query.Metric
+}
+
+// Change weighs the value against the comparison period's; ok is false
+// without both values.
+func (t TileView) Change() (catalog.Change, bool) {
 	if !t.HasValue || !t.HasPrevious {
-		return 0, 0, false
+		return catalog.Change{}, false
 	}
-	abs = t.Value - t.Previous
-	if t.Previous != 0 {
-		pct = abs / math.Abs(t.Previous)
+	cur, prev := t.Cur, t.Prev
+	cur.Value, prev.Value = t.Value, t.Previous
+	if t.Query != nil {
+		cur.Unit, prev.Unit = t.Query.Unit, t.Query.Unit
 	}
-	return abs, pct, true
+	return t.metric().Compare(cur, prev), true
+}
+
+// Delta is the change against the comparison period: pct is the relative
+// change for sums and plain counts, and 0 where a percent change means
+// nothing (rates, scores, NPS) or the previous value was 0.
+func (t TileView) Delta() (abs, pct float64, ok bool) {
+	c, ok := t.Change()
+	return c.Abs, c.Pct, ok
+}
+
+// TooThin reports whether the value rests on fewer answers than its
+// query's minimum sample: it is then not shown as a number.
+func (t TileView) TooThin() bool {
+	min := t.metric().MinimumSample()
+	return t.HasValue && min > 0 && t.Cur.Sample < float64(min)
+}
+
+// WithinNoise reports whether the change is no larger than its sampling
+// noise: it is then shown in a neutral colour and never highlighted.
+func (t TileView) WithinNoise() bool {
+	c, ok := t.Change()
+	return ok && c.Tested && !c.Real
 }
 
 // Tone says whether the change is good, bad or neutral given the query's
-// "better" direction.
+// "better" direction; a change within its noise, or from a sample too thin
+// to show, is neutral.
 func (t TileView) Tone() string {
-	abs, _, ok := t.Delta()
-	if !ok || abs == 0 || t.Query == nil || t.Query.Better == "" {
+	c, ok := t.Change()
+	if !ok || c.Abs == 0 || t.Query == nil || t.Query.Better == "" || t.WithinNoise() || t.TooThin() || t.Prev.Sample > 0 && t.prevTooThin() {
 		return "neutral"
 	}
-	if (abs > 0) == (t.Query.Better == "higher") {
+	if (c.Abs > 0) == (t.Query.Better == "higher") {
 		return "good"
 	}
 	return "bad"
+}
+
+func (t TileView) prevTooThin() bool {
+	min := t.metric().MinimumSample()
+	return min > 0 && t.Prev.Sample < float64(min)
 }
 
 // OnTarget reports the target status: met is meaningful only when has is true.
@@ -262,7 +303,8 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		g.Go(func() error {
 			f, err := run(t.Query, rng)
 			if err == nil {
-				tv.Value, tv.HasValue, err = kpiValue(f)
+				tv.Cur, tv.HasValue, err = kpiPoint(f, tv.Query, rng)
+				tv.Value = tv.Cur.Value
 			}
 			tv.Err = err
 			return nil
@@ -270,7 +312,8 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		if hasCmp {
 			g.Go(func() error {
 				if f, err := run(t.Query, cmp); err == nil {
-					tv.Previous, tv.HasPrevious, _ = kpiValue(f)
+					tv.Prev, tv.HasPrevious, _ = kpiPoint(f, tv.Query, cmp)
+					tv.Previous = tv.Prev.Value
 				}
 				return nil
 			})
@@ -360,6 +403,31 @@ func defaultValue(c *catalog.Catalog, d *catalog.Dashboard, f catalog.Filter) st
 		return f.Options[0]
 	}
 	return ""
+}
+
+// kpiPoint is kpiValue with what the query's metric model reads beside it:
+// the period's length, and the sample and spread columns it names.
+func kpiPoint(f *frame.Frame, q *catalog.Query, r query.Range) (catalog.Point, bool, error) {
+	v, ok, err := kpiValue(f)
+	p := catalog.Point{Value: v, Days: r.Days()}
+	if q == nil || !ok {
+		return p, ok, err
+	}
+	p.Unit = q.Unit
+	cell := func(name string) float64 {
+		if i := f.Index(name); i >= 0 && len(f.Rows) > 0 {
+			x, _ := frame.Float(f.Rows[0][i])
+			return x
+		}
+		return 0
+	}
+	if q.Metric.Sample != "" {
+		p.Sample = cell(q.Metric.Sample)
+	}
+	if q.Metric.Spread != "" {
+		p.Spread = cell(q.Metric.Spread)
+	}
+	return p, ok, err
 }
 
 // kpiValue is the number a KPI query returns: its first row's "value"

@@ -45,7 +45,9 @@ type TileBlock struct {
 	Query, Label, Description string
 	Value                     string
 	Delta, DeltaNote, Tone    string
-	Target, TargetClass       string
+	// Sample says what the value rests on ("from 412 answers").
+	Sample              string
+	Target, TargetClass string
 	Spark                     template.HTML
 	Err                       string
 }
@@ -167,15 +169,31 @@ func Tile(t dashboard.TileView, note, glossary string) TileBlock {
 		b.Err = oneLine(t.Err.Error())
 		return b
 	}
-	if !t.HasValue {
+	sample := ""
+	if t.Query != nil && t.Query.Metric.Sample != "" {
+		sample = strings.ReplaceAll(t.Query.Metric.Sample, "_", " ")
+	}
+	switch {
+	case !t.HasValue:
 		b.Value = "–"
 		b.Delta = "no data for this range"
 		b.Tone = "neutral"
-	} else {
+	case t.TooThin():
+		b.Value = "–"
+		b.Delta = "only " + chart.FormatValue(t.Cur.Sample, "count", "") + " " + sample + ": too few to show a number"
+		b.Tone = "neutral"
+		return b
+	default:
 		b.Value = chart.FormatValue(t.Value, unit, t.Format)
 		b.Delta, b.Tone = DeltaText(t, unit), t.Tone()
 		if b.Delta != "" {
 			b.DeltaNote = note
+			if t.WithinNoise() {
+				b.DeltaNote += " · within normal variation"
+			}
+		}
+		if sample != "" {
+			b.Sample = "from " + chart.FormatValue(t.Cur.Sample, "count", "") + " " + sample
 		}
 	}
 	if met, has := t.OnTarget(); has {
@@ -191,13 +209,15 @@ func Tile(t dashboard.TileView, note, glossary string) TileBlock {
 }
 
 // DeltaText writes the change against the comparison period: percentage
-// points for percent metrics ("+2.1 pts"), else absolute and relative
-// ("+0.12 (+2.8%)").
+// points for percent metrics ("+2.1 pts"), points for scores and NPS
+// ("+5 pts", "+0.12"), and for sums and counts the absolute and relative
+// change ("+12 (+2.8%)"), or "from 0" where there is no relative change.
 func DeltaText(t dashboard.TileView, unit string) string {
-	abs, pct, ok := t.Delta()
+	c, ok := t.Change()
 	if !ok {
 		return ""
 	}
+	abs := c.Abs
 	arrow := "▲"
 	if abs < 0 {
 		arrow = "▼"
@@ -208,8 +228,13 @@ func DeltaText(t dashboard.TileView, unit string) string {
 		return arrow + " " + signed(abs*100, 1) + " pts"
 	}
 	s := arrow + " " + sign(abs) + smallestNonZero(math.Abs(abs), unit, t.Format)
-	if t.Previous != 0 {
-		s += " (" + signed(pct*100, 1) + "%)"
+	switch {
+	case t.Query != nil && t.Query.Metric.Aggregate == catalog.NPS:
+		s += " pts"
+	case c.HasPc:
+		s += " (" + signed(c.Pct*100, 1) + "%)"
+	case t.Previous == 0 && abs != 0:
+		s += " (from 0)"
 	}
 	return s
 }

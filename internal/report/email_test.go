@@ -98,7 +98,7 @@ func TestEmailWithoutPDF(t *testing.T) {
 func TestHighlights(t *testing.T) {
 	o := testOutput(nil)
 	h := strings.Join(o.Highlights, "\n")
-	for _, want := range []string{"is 4.20, below its 4.50 target", "fell to 4.20 (−0.20, −4.5% vs previous day)"} {
+	for _, want := range []string{"is 4.20, below its 4.50 target", "fell to 4.20 (−0.20 vs previous day)"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("highlights lack %q:\n%s", want, h)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/chart"
 	"github.com/opsboard/opsboard/internal/dashboard"
 	"github.com/opsboard/opsboard/internal/frame"
@@ -25,7 +26,8 @@ const maxMoves = 3
 // days (one-day periods) or of the whole previous 28 days.
 type norm struct {
 	daily []float64 // oldest first; NaN where there was no value
-	mean  float64
+	mean  float64   // what a period of the view's length is expected to be
+	days  int       // that length
 	ok    bool
 }
 
@@ -67,6 +69,12 @@ func trailingNorms(ctx context.Context, b *dashboard.Builder, v *dashboard.View)
 		}
 		g.Go(func() error {
 			out[i].mean, out[i].ok = run(i, query.Range{From: v.Range.From.AddDate(0, 0, -normDays), To: v.Range.From})
+			out[i].days = v.Range.Days()
+			// A sum over the 28 days is scaled to the report's period:
+			// a week's orders are set against a week's share of the norm.
+			if q := v.Tiles[i].Query; q != nil && q.Metric.Aggregate == catalog.Sum {
+				out[i].mean *= float64(v.Range.Days()) / normDays
+			}
 			return nil
 		})
 	}
@@ -111,17 +119,20 @@ func (n norm) record(value float64) string {
 }
 
 // Highlights writes the report's plain sentences: tiles off target first,
-// then the largest moves against the comparison period, each noting a
-// 28-day low or high, then large departures from the 28-day norm.
+// then the moves against the comparison period, most unusual first, each
+// noting a 28-day low or high, then large departures from the norm of the
+// period's length. A move is named only when it exceeds its sampling noise
+// (for a query whose metric model can tell), or, untested, when it is at
+// least 2%; a move from zero is always named.
 func Highlights(v *dashboard.View, norms []norm) []string {
 	var offTarget, moves, departures []string
 	type move struct {
 		i     int
-		score float64
+		score float64 // |z| for tested moves; untested ones rank below them
 	}
 	var ranked []move
 	for i, t := range v.Tiles {
-		if t.Err != nil || !t.HasValue || t.Query == nil {
+		if t.Err != nil || !t.HasValue || t.Query == nil || t.TooThin() {
 			continue
 		}
 		unit, name := t.Query.Unit, label(t)
@@ -133,8 +144,17 @@ func Highlights(v *dashboard.View, norms []norm) []string {
 			}
 			offTarget = append(offTarget, fmt.Sprintf("%s is %s, %s its %s target.", name, value, side, chart.FormatValue(*t.Target, unit, t.Format)))
 		}
-		if _, pct, ok := t.Delta(); ok && math.Abs(pct) >= 0.02 {
-			ranked = append(ranked, move{i, math.Abs(pct)})
+		c, ok := t.Change()
+		switch {
+		case !ok || c.Abs == 0:
+		case c.Tested:
+			if c.Real {
+				ranked = append(ranked, move{i, 1000 + math.Abs(c.Z)})
+			}
+		case t.Previous == 0:
+			ranked = append(ranked, move{i, 500})
+		case math.Abs(c.Abs/t.Previous) >= 0.02:
+			ranked = append(ranked, move{i, math.Abs(c.Abs / t.Previous)})
 		}
 	}
 	sort.SliceStable(ranked, func(a, b int) bool { return ranked[a].score > ranked[b].score })
@@ -156,13 +176,14 @@ func Highlights(v *dashboard.View, norms []norm) []string {
 			chart.FormatValue(t.Value, t.Query.Unit, t.Format), strings.Join(detail, "; ")))
 	}
 	for i, t := range v.Tiles {
-		if named[i] || i >= len(norms) || !norms[i].ok || !t.HasValue || t.Query == nil || t.Err != nil {
+		if named[i] || i >= len(norms) || !norms[i].ok || !t.HasValue || t.Query == nil || t.Err != nil || t.TooThin() {
 			continue
 		}
 		n := norms[i]
+		normName := fmt.Sprintf("%d-day norm", normDays)
 		if r := n.record(t.Value); r != "" {
-			departures = append(departures, fmt.Sprintf("%s at %s is the %s (28-day norm %s).", label(t),
-				chart.FormatValue(t.Value, t.Query.Unit, t.Format), r, chart.FormatValue(n.mean, t.Query.Unit, t.Format)))
+			departures = append(departures, fmt.Sprintf("%s at %s is the %s (%s %s).", label(t),
+				chart.FormatValue(t.Value, t.Query.Unit, t.Format), r, normName, chart.FormatValue(n.mean, t.Query.Unit, t.Format)))
 			continue
 		}
 		if n.mean != 0 && math.Abs(t.Value-n.mean)/math.Abs(n.mean) >= 0.10 {
@@ -170,9 +191,12 @@ func Highlights(v *dashboard.View, norms []norm) []string {
 			if t.Value < n.mean {
 				side = "below"
 			}
-			departures = append(departures, fmt.Sprintf("%s at %s is %.0f%% %s its 28-day norm (%s).", label(t),
+			if n.days > 1 {
+				normName = fmt.Sprintf("norm for %d days", n.days)
+			}
+			departures = append(departures, fmt.Sprintf("%s at %s is %.0f%% %s its %s (%s).", label(t),
 				chart.FormatValue(t.Value, t.Query.Unit, t.Format), 100*math.Abs(t.Value-n.mean)/math.Abs(n.mean), side,
-				chart.FormatValue(n.mean, t.Query.Unit, t.Format)))
+				normName, chart.FormatValue(n.mean, t.Query.Unit, t.Format)))
 		}
 	}
 	return append(append(offTarget, moves...), departures...)
@@ -185,14 +209,26 @@ func label(t dashboard.TileView) string {
 	return t.Query.Title
 }
 
-// moveSize writes the size of a move: percentage points for percent metrics,
-// else the absolute change and the relative one.
+// moveSize writes the size of a move: percentage points for percent
+// metrics, points for NPS, the change alone for scores and rates, and for
+// sums and counts the change and the relative one; "from 0" where the
+// previous value was 0.
 func moveSize(t dashboard.TileView) string {
-	abs, pct, _ := t.Delta()
-	if t.Query.Unit == "percent" {
-		return fmt.Sprintf("%s%.1f pts", sign(abs), math.Abs(abs*100))
+	c, _ := t.Change()
+	abs := c.Abs
+	from0 := ""
+	if t.Previous == 0 {
+		from0 = " from 0"
 	}
-	return fmt.Sprintf("%s%s, %s%.1f%%", sign(abs), chart.FormatValue(math.Abs(abs), t.Query.Unit, t.Format), sign(pct), math.Abs(pct*100))
+	switch {
+	case t.Query.Unit == "percent":
+		return fmt.Sprintf("%s%.1f pts%s", sign(abs), math.Abs(abs*100), from0)
+	case t.Query.Metric.Aggregate == catalog.NPS:
+		return fmt.Sprintf("%s%s pts%s", sign(abs), chart.FormatValue(math.Abs(abs), t.Query.Unit, t.Format), from0)
+	case c.HasPc:
+		return fmt.Sprintf("%s%s, %s%.1f%%", sign(abs), chart.FormatValue(math.Abs(abs), t.Query.Unit, t.Format), sign(c.Pct), math.Abs(c.Pct*100))
+	}
+	return fmt.Sprintf("%s%s%s", sign(abs), chart.FormatValue(math.Abs(abs), t.Query.Unit, t.Format), from0)
 }
 
 func sign(x float64) string {

@@ -2,6 +2,8 @@
 -- description: Net Promoter Score of the answers to "How likely are you to recommend us?" (0 to 10) received in the period - the percentage of promoters (9-10) minus the percentage of detractors (0-6), from -100 to 100.
 -- unit: score
 -- better: higher
+-- aggregate: nps
+-- sample: responses
 -- params: region text = 'all'
 SELECT (100 * (count(*) FILTER (WHERE n.score >= 9) - count(*) FILTER (WHERE n.score <= 6))::float8
         / nullif(count(*), 0)) AS value,

@@ -2,6 +2,8 @@
 -- description: Share of the orders promised for a day in the period that were delivered by the end of their promised day. Orders still on their way after it count as late; cancelled orders are left out.
 -- unit: percent
 -- better: higher
+-- aggregate: ratio
+-- sample: orders_due
 -- params: channel text = 'all', region text = 'all'
 SELECT avg((delivered_at IS NOT NULL AND delivered_at <= promised_at)::int)::float8 AS value,
        count(*) AS orders_due,

@@ -2,6 +2,7 @@
 -- description: Orders placed in the period, cancelled ones included; revenue is the value of the orders that were not cancelled.
 -- unit: count
 -- better: higher
+-- aggregate: sum
 -- params: channel text = 'all', region text = 'all'
 SELECT count(*) AS value,
        coalesce(sum(amount) FILTER (WHERE status <> 'cancelled'), 0)::numeric(12,2) AS revenue

@@ -2,6 +2,8 @@
 -- description: Share of new customers who placed a second order within 60 days of their first. It covers the customers whose 60 days ran out in the period (first order placed 60 days before it), so every answer is final. Cancelled orders do not count.
 -- unit: percent
 -- better: higher
+-- aggregate: ratio
+-- sample: customers
 -- params: channel text = 'all', region text = 'all'
 WITH firsts AS (
     SELECT DISTINCT ON (o.customer_id)
