@@ -48,8 +48,8 @@ type TileBlock struct {
 	// Sample says what the value rests on ("from 412 answers").
 	Sample              string
 	Target, TargetClass string
-	Spark                     template.HTML
-	Err                       string
+	Spark               template.HTML
+	Err                 string
 }
 
 // PanelBlock is one panel, drawn.
