@@ -87,7 +87,7 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 	defer closeSvc()
 	svc.Metrics = m
 	srv, err := web.New(web.Config{
-		Log: e.log, DB: e.db, Data: e.data, Runner: runner, Metrics: m, Catalog: cat,
+		Log: e.log, DB: e.db, Data: e.data, Runner: runner, PageRows: e.cfg.WebMaxRows, Metrics: m, Catalog: cat,
 		Proxy: e.cfg.Proxy(), DenyWithoutAuth: !isLoopback(sf.addr) && !sf.insecureNoAuth,
 		SessionTTL: e.cfg.SessionTTL, MetricsPublic: e.cfg.MetricsPublic, BaseURL: e.cfg.BaseURL,
 		Resend: resender(svc), Accounts: &hasUsers, AnyHost: sf.insecureNoAuth,

@@ -281,7 +281,7 @@ func Panel(p dashboard.PanelView, index int, opts DashboardOptions) PanelBlock {
 		})
 	}
 	if p.Frame != nil && p.Frame.Truncated && b.Err == "" {
-		b.Note = strings.TrimSpace(b.Note + " Only the first " + itoa(len(p.Frame.Rows)) + " rows are shown; the CSV has the same rows.")
+		b.Note = strings.TrimSpace(b.Note + " Only the first " + itoa(len(p.Frame.Rows)) + " rows are shown.")
 	}
 	if p.Err != nil && b.Err == "" {
 		b.Err, b.Body = oneLine(p.Err.Error()), ""

@@ -125,3 +125,28 @@ func TestHealthAndStoreStayUpWhileTheWarehouseIsSaturated(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A page keeps fewer rows per query than a download: the table says it
+// shows the first rows, and the CSV has them all.
+func TestPagesKeepFewerRowsThanDownloads(t *testing.T) {
+	cat, err := catalog.Load(writeDefs(t, map[string]string{
+		"sql/many.sql":         "-- title: Many\nSELECT g AS n FROM generate_series(1, 50) g",
+		"dashboards/many.yaml": "title: Many\npanels:\n  - {title: Many, query: many, chart: table}\n",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := query.NewRunner(dbtest.Warehouse(t), query.Options{CacheTTL: time.Minute})
+	srv, err := web.New(web.Config{DB: dbtest.Store(t), Data: dbtest.Warehouse(t), Runner: runner, Catalog: cat, PageRows: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	if code, body, _ := get(t, hs.URL+"/d/many"); code != http.StatusOK || !strings.Contains(body, "first 5 rows are shown") {
+		t.Errorf("/d/many = %d; want the table cut at 5 rows and saying so", code)
+	}
+	if _, body, _ := get(t, hs.URL+"/d/many/panels/p1.csv"); strings.Count(body, "\n") != 51 {
+		t.Errorf("the CSV has %d lines, want the header and all 50 rows", strings.Count(body, "\n"))
+	}
+}

@@ -35,6 +35,8 @@ type Server struct {
 	db      *store.Store // opsboard's own tables; nil in tests of pages only
 	data    *warehouse.Warehouse
 	runner  *query.Runner
+	// pageRows caps the rows per query on a page or share link.
+	pageRows int
 	metrics *metrics.Metrics
 	pages   *page.Renderer
 	assets  *page.AssetServer
@@ -52,6 +54,10 @@ type Config struct {
 	DB      *store.Store
 	Data    *warehouse.Warehouse
 	Runner  *query.Runner
+	// PageRows caps the rows kept per query on a web page or a share link
+	// (OPSBOARD_WEB_MAX_ROWS; default 10000); CSV and JSON downloads keep
+	// the runner's own cap.
+	PageRows int
 	Metrics *metrics.Metrics
 	Catalog *catalog.Catalog
 
@@ -100,7 +106,10 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: cfg.Log, db: cfg.DB, data: cfg.Data, runner: cfg.Runner, metrics: cfg.Metrics, pages: pages, assets: assets, views: newViewCache()}
+	if cfg.PageRows <= 0 {
+		cfg.PageRows = 10000
+	}
+	s := &Server{log: cfg.Log, db: cfg.DB, data: cfg.Data, runner: cfg.Runner, pageRows: cfg.PageRows, metrics: cfg.Metrics, pages: pages, assets: assets, views: newViewCache()}
 	s.auth = newAuth(cfg)
 	s.catalog.Store(cfg.Catalog)
 	return s, nil

@@ -118,7 +118,9 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return notFound("The dashboard this link showed no longer exists.")
 		}
-		v, err := s.builder().Build(r.Context(), d, s.viewRequest(r, d, link))
+		req := s.viewRequest(r, d, link)
+		req.MaxRows = s.pageRows
+		v, err := s.builder().Build(r.Context(), d, req)
 		if err != nil {
 			return err
 		}
