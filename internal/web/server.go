@@ -31,18 +31,18 @@ import (
 
 // Server serves one catalog of definitions.
 type Server struct {
-	log     *slog.Logger
-	db      *store.Store // opsboard's own tables; nil in tests of pages only
-	data    *warehouse.Warehouse
-	runner  *query.Runner
+	log    *slog.Logger
+	db     *store.Store // opsboard's own tables; nil in tests of pages only
+	data   *warehouse.Warehouse
+	runner *query.Runner
 	// pageRows caps the rows per query on a page or share link.
 	pageRows int
-	metrics *metrics.Metrics
-	pages   *page.Renderer
-	assets  *page.AssetServer
-	catalog atomic.Pointer[catalog.Catalog]
-	views   *viewCache
-	auth    *auth
+	metrics  *metrics.Metrics
+	pages    *page.Renderer
+	assets   *page.AssetServer
+	catalog  atomic.Pointer[catalog.Catalog]
+	views    *viewCache
+	auth     *auth
 	// Health reports whether background work (the scheduler) is alive;
 	// nil means there is none to check.
 	Health func() error
@@ -50,16 +50,16 @@ type Server struct {
 
 // Config is what a Server needs.
 type Config struct {
-	Log     *slog.Logger
-	DB      *store.Store
-	Data    *warehouse.Warehouse
-	Runner  *query.Runner
+	Log    *slog.Logger
+	DB     *store.Store
+	Data   *warehouse.Warehouse
+	Runner *query.Runner
 	// PageRows caps the rows kept per query on a web page or a share link
 	// (OPSBOARD_WEB_MAX_ROWS; default 10000); CSV and JSON downloads keep
 	// the runner's own cap.
 	PageRows int
-	Metrics *metrics.Metrics
-	Catalog *catalog.Catalog
+	Metrics  *metrics.Metrics
+	Catalog  *catalog.Catalog
 
 	// Proxy says which reverse proxies are trusted and, when its Header is
 	// set, turns on auth-proxy mode. Nil: no proxy is trusted.
