@@ -321,9 +321,20 @@ func (s *Sender) fail(ctx context.Context, op string, err error) error {
 	case ctx.Err() != nil:
 		// The connection was closed under us because ctx ended.
 		e.Err = context.Cause(ctx)
+	case pastDeadline(ctx):
+		// The step's deadline was ctx's own and the read timed out just
+		// before ctx noticed: say why ctx ended, not "i/o timeout".
+		<-ctx.Done()
+		e.Err = context.Cause(ctx)
 	}
 	e.msg = s.message(op, e.Err)
 	return e
+}
+
+// pastDeadline reports whether ctx has a deadline that has passed.
+func pastDeadline(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
 
 // permanent wraps an error that retrying cannot fix.

@@ -2,7 +2,10 @@
 // github.com/emersion/go-smtp. It records every accepted message, can
 // require AUTH PLAIN, can refuse the first N delivery attempts with a 4xx
 // or 5xx reply (to test retries), and can speak STARTTLS or implicit TLS
-// with a self-signed certificate.
+// with a self-signed certificate. To test timeouts it can also misbehave
+// the way real servers do: answer each DATA slowly, never greet, stop
+// answering at the RCPT of chosen recipients, or drop the connection in
+// the middle of DATA.
 //
 //	srv := mailtest.Start(t, mailtest.Options{User: "u", Pass: "p", FailFirst: 1})
 //	sender, _ := mail.NewSender(mail.Config{URL: srv.URL(), From: "ops@example.com"})
@@ -23,6 +26,7 @@ import (
 	"math/big"
 	"net"
 	"net/url"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -53,6 +57,19 @@ type Options struct {
 	// self-signed certificate; URL then uses smtps:// and
 	// insecure_skip_verify=1.
 	ImplicitTLS bool
+
+	// DataDelay is how long the server takes to accept each message:
+	// the reply to DATA comes that long after the message has arrived.
+	DataDelay time.Duration
+	// Silent makes the server accept connections and never send its
+	// greeting (a hung server); SetSilent changes it later.
+	Silent bool
+	// HangRcpt lists recipients at whose RCPT TO the server stops
+	// answering, until the client goes away.
+	HangRcpt []string
+	// DropFirst closes the connection in the middle of the DATA of the
+	// first DropFirst mail transactions; those messages are not accepted.
+	DropFirst int
 }
 
 // Received is one message the server accepted.
@@ -72,10 +89,14 @@ type Server struct {
 	srv  *smtp.Server
 	addr string
 
+	stop chan struct{} // closed when the test ends: hung replies give up
+
 	mu       sync.Mutex
 	changed  chan struct{} // closed and replaced whenever msgs grows
 	msgs     []Received
 	attempts int
+	silent   bool
+	held     []net.Conn // connections that were never greeted
 }
 
 // Start starts a server on 127.0.0.1:0 and stops it when the test ends.
@@ -90,7 +111,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	if opts.FailOn != "data" && opts.FailOn != "rcpt" {
 		tb.Fatalf("mailtest: FailOn = %q, want \"data\" or \"rcpt\"", opts.FailOn)
 	}
-	s := &Server{tb: tb, opts: opts, changed: make(chan struct{})}
+	s := &Server{tb: tb, opts: opts, changed: make(chan struct{}), stop: make(chan struct{}), silent: opts.Silent}
 
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Domain = "localhost"
@@ -100,10 +121,11 @@ func Start(tb testing.TB, opts Options) *Server {
 	srv.MaxMessageBytes = 50 << 20
 	srv.ErrorLog = log.New(io.Discard, "", 0) // tests judge by replies, not by server logs
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("mailtest: listen: %v", err)
 	}
+	var ln net.Listener = &silencer{Listener: tcp, srv: s}
 	if opts.STARTTLS || opts.ImplicitTLS {
 		cfg := selfSigned(tb)
 		if opts.ImplicitTLS {
@@ -120,6 +142,12 @@ func Start(tb testing.TB, opts Options) *Server {
 		_ = srv.Serve(ln)
 	}()
 	tb.Cleanup(func() {
+		close(s.stop)
+		s.mu.Lock()
+		for _, c := range s.held {
+			_ = c.Close()
+		}
+		s.mu.Unlock()
 		_ = srv.Close()
 		// go-smtp's Close misses a listener that Serve has not registered
 		// yet (a server closed right after Start); closing it ourselves
@@ -148,6 +176,14 @@ func (s *Server) URL() string {
 		u.RawQuery = "insecure_skip_verify=1"
 	}
 	return u.String()
+}
+
+// SetSilent makes the server stop greeting new connections (true) or
+// greet them again (false). Connections already held stay silent.
+func (s *Server) SetSilent(silent bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.silent = silent
 }
 
 // Messages returns a copy of the messages accepted so far, in order.
@@ -194,12 +230,63 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	return &session{srv: s, conn: c}, nil
 }
 
-// begin counts a mail transaction and reports whether it is to be refused.
-func (s *Server) begin() (refuse bool) {
+// begin counts a mail transaction and reports whether it is to be
+// refused, and whether its connection is to be dropped during DATA.
+func (s *Server) begin() (refuse, drop bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.attempts++
-	return s.attempts <= s.opts.FailFirst
+	return s.attempts <= s.opts.FailFirst, s.attempts <= s.opts.DropFirst
+}
+
+// silencer hands go-smtp only the connections it is to greet; while the
+// server is silent it holds the others open without a word until the
+// client gives up or the test ends.
+type silencer struct {
+	net.Listener
+	srv *Server
+}
+
+func (l *silencer) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		s := l.srv
+		s.mu.Lock()
+		silent := s.silent
+		if silent {
+			s.held = append(s.held, c)
+		}
+		s.mu.Unlock()
+		if !silent {
+			return c, nil
+		}
+		go func() {
+			_, _ = io.Copy(io.Discard, c) // until the client closes, or cleanup does
+			_ = c.Close()
+		}()
+	}
+}
+
+// hang stops answering on c until the client closes it or the test ends.
+func (s *Server) hang(c net.Conn) {
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-s.stop:
+			_ = c.Close()
+		case <-done:
+		}
+	}()
+	for {
+		_ = c.SetReadDeadline(time.Time{})
+		if _, err := c.Read(make([]byte, 512)); err != nil {
+			return
+		}
+	}
 }
 
 func (s *Server) store(r Received) {
@@ -228,6 +315,7 @@ type session struct {
 	from   string
 	to     []string
 	refuse bool
+	drop   bool
 }
 
 var _ smtp.AuthSession = (*session)(nil)
@@ -258,11 +346,15 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	}
 	s.from = from
 	s.to = nil
-	s.refuse = s.srv.begin()
+	s.refuse, s.drop = s.srv.begin()
 	return nil
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if slices.Contains(s.srv.opts.HangRcpt, to) {
+		s.srv.hang(s.conn.Conn())
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 0, 0}, Message: "mailtest: hung as configured"}
+	}
 	if s.refuse && s.srv.opts.FailOn == "rcpt" {
 		return s.srv.refusal()
 	}
@@ -271,9 +363,21 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (s *session) Data(r io.Reader) error {
+	if s.drop {
+		_, _ = io.CopyN(io.Discard, r, 512) // part of the message, then the line goes dead
+		_ = s.conn.Conn().Close()
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 0, 0}, Message: "mailtest: dropped as configured"}
+	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
+	}
+	if d := s.srv.opts.DataDelay; d > 0 {
+		select {
+		case <-time.After(d):
+		case <-s.srv.stop:
+			return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 0, 0}, Message: "mailtest: stopping"}
+		}
 	}
 	if s.refuse && s.srv.opts.FailOn == "data" {
 		return s.srv.refusal()
@@ -284,7 +388,7 @@ func (s *session) Data(r io.Reader) error {
 }
 
 func (s *session) Reset() {
-	s.from, s.to, s.refuse = "", nil, false
+	s.from, s.to, s.refuse, s.drop = "", nil, false, false
 }
 
 func (s *session) Logout() error { return nil }
