@@ -1,0 +1,112 @@
+package dashboard_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/dashboard"
+	"github.com/opsboard/opsboard/internal/dbtest"
+	"github.com/opsboard/opsboard/internal/page"
+	"github.com/opsboard/opsboard/internal/query"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// A call centre, not the demo retailer: calls answered or not, and a few
+// ratings. Yesterday (10 March) against the day before:
+//   - calls 400 vs 300: Poisson z = 100/√700 = 3.78, a real rise;
+//   - answer rate 360/400 = 90% vs 264/300 = 88%: binomial
+//     se = √(.9·.1/400 + .88·.12/300) = 0.0240, z = 0.83, noise;
+//   - 20 ratings yesterday, below the minimum of 30: no number shown;
+//   - escalations 0 the day before, 3 yesterday: a move from zero.
+var callCentre = map[string]string{
+	"sql/calls.sql": `-- title: Calls
+-- unit: count
+-- better: higher
+-- aggregate: sum
+SELECT count(*) AS value FROM calls WHERE at >= :from::date AND at < :to::date`,
+	"sql/answer_rate.sql": `-- title: Answer rate
+-- unit: percent
+-- better: higher
+-- aggregate: ratio
+-- sample: calls
+SELECT avg(answered::int)::float8 AS value, count(*) AS calls FROM calls WHERE at >= :from::date AND at < :to::date`,
+	"sql/rating.sql": `-- title: Rating
+-- unit: score
+-- better: higher
+-- aggregate: mean
+-- sample: ratings
+-- spread: sd
+SELECT avg(rating)::float8 AS value, count(rating) AS ratings, stddev_samp(rating)::float8 AS sd
+FROM calls WHERE at >= :from::date AND at < :to::date`,
+	"sql/escalations.sql": `-- title: Escalations
+-- unit: count
+-- better: lower
+SELECT count(*) FILTER (WHERE escalated) AS value FROM calls WHERE at >= :from::date AND at < :to::date`,
+	"dashboards/calls.yaml": `title: Call centre
+range: yesterday
+tiles:
+  - query: calls
+  - query: answer_rate
+  - query: rating
+  - query: escalations
+`,
+}
+
+func TestTilesFollowTheMetricModel(t *testing.T) {
+	ctx := context.Background()
+	admin := dbtest.Admin(t)
+	if err := admin.Exec(ctx, `
+		CREATE TABLE calls (at timestamptz, answered bool, rating int, escalated bool);
+		INSERT INTO calls SELECT '2026-03-10 09:00'::timestamptz, g <= 360, CASE WHEN g <= 20 THEN 4 + g % 2 END, g <= 3
+		  FROM generate_series(1, 400) g;
+		INSERT INTO calls SELECT '2026-03-09 09:00'::timestamptz, g <= 264, CASE WHEN g <= 200 THEN 3 + g % 3 END, false
+		  FROM generate_series(1, 300) g;`); err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	for name, body := range callCentre {
+		os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755)
+		if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cat, err := catalog.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &dashboard.Builder{Catalog: cat, Runner: query.NewRunner(dbtest.Warehouse(t), query.Options{})}
+	v, err := b.Build(ctx, cat.Dashboards["calls"], dashboard.Request{Today: time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiles := map[string]page.TileBlock{}
+	for _, tv := range v.Tiles {
+		if tv.Err != nil {
+			t.Fatalf("%s: %v", tv.Tile.Query, tv.Err)
+		}
+		tiles[tv.Tile.Query] = page.Tile(tv, "vs previous day", "")
+	}
+	for _, tc := range []struct {
+		query, value, delta, tone, note string
+	}{
+		{"calls", "400", "▲ +100 (+33.3%)", "good", "vs previous day"},
+		{"answer_rate", "90.0%", "▲ +2.0 pts", "neutral", "within normal variation"},
+		{"rating", "–", "only 20 ratings: too few to show a number", "neutral", ""},
+		{"escalations", "3", "▲ +3 (from 0)", "bad", "vs previous day"},
+	} {
+		got := tiles[tc.query]
+		if got.Value != tc.value || got.Delta != tc.delta || got.Tone != tc.tone || !strings.Contains(got.DeltaNote, tc.note) {
+			t.Errorf("%s: value %q delta %q tone %q note %q; want %q %q %q and a note with %q",
+				tc.query, got.Value, got.Delta, got.Tone, got.DeltaNote, tc.value, tc.delta, tc.tone, tc.note)
+		}
+	}
+	if s := tiles["answer_rate"].Sample; s != "from 400 calls" {
+		t.Errorf("answer rate rests on %q, want from 400 calls", s)
+	}
+}
