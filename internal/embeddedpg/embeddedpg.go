@@ -123,22 +123,15 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*Cluster, error) 
 }
 
 // URL returns a connection URL for the named database in the cluster.
-func (c *Cluster) URL(database string) string {
-	u := url.URL{
-		Scheme:   "postgres",
-		User:     url.UserPassword(superuser, c.password),
-		Host:     net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port)),
-		Path:     "/" + database,
-		RawQuery: "sslmode=disable",
-	}
-	return u.String()
-}
+func (c *Cluster) URL(database string) string { return c.url(superuser, c.password, database) }
 
 // ReaderURL returns a connection URL for the named database as ReaderRole.
-func (c *Cluster) ReaderURL(database string) string {
+func (c *Cluster) ReaderURL(database string) string { return c.url(ReaderRole, c.reader, database) }
+
+func (c *Cluster) url(user, password, database string) string {
 	u := url.URL{
 		Scheme:   "postgres",
-		User:     url.UserPassword(ReaderRole, c.reader),
+		User:     url.UserPassword(user, password),
 		Host:     net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port)),
 		Path:     "/" + database,
 		RawQuery: "sslmode=disable",
