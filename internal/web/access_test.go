@@ -142,9 +142,10 @@ func login(t *testing.T, hs *httptest.Server, email, password string) (*http.Cli
 	return c, resp
 }
 
-func sessionCookie(resp *http.Response) *http.Cookie {
+// cookieNamed is the cookie of that name a response sets, or nil.
+func cookieNamed(resp *http.Response, name string) *http.Cookie {
 	for _, c := range resp.Cookies() {
-		if c.Name == access.SessionCookie {
+		if c.Name == name {
 			return c
 		}
 	}
@@ -323,7 +324,7 @@ func TestSessionCookie(t *testing.T) {
 			c := newClient(hs)
 			tok := csrfOn(t, c, hs, "/login")
 			_, _, resp := fetch(t, c, "POST", hs.URL+"/login", url.Values{"csrf": {tok}, "email": {"lead@example.com"}, "password": {password}}, tc.headers...)
-			sc := sessionCookie(resp)
+			sc := cookieNamed(resp, access.SessionCookie)
 			if sc == nil {
 				t.Fatalf("no %s cookie after signing in (status %d)", access.SessionCookie, resp.StatusCode)
 			}
@@ -343,13 +344,13 @@ func TestSessionCookie(t *testing.T) {
 	t.Run("logout revokes", func(t *testing.T) {
 		hs := startAuthServer(t, db, "../..", false, nil)
 		c, resp := login(t, hs, "lead@example.com", password)
-		stolen := sessionCookie(resp)
+		stolen := cookieNamed(resp, access.SessionCookie)
 		tok := csrfOn(t, c, hs, "/login") // the signed-in page has the sign-out form
 		if code, _, _ := fetch(t, c, "POST", hs.URL+"/logout", url.Values{}); code != http.StatusForbidden {
 			t.Errorf("POST /logout without CSRF = %d, want 403", code)
 		}
 		code, _, resp := fetch(t, c, "POST", hs.URL+"/logout", url.Values{"csrf": {tok}})
-		if code != http.StatusSeeOther || sessionCookie(resp) == nil || sessionCookie(resp).MaxAge >= 0 {
+		if code != http.StatusSeeOther || cookieNamed(resp, access.SessionCookie) == nil || cookieNamed(resp, access.SessionCookie).MaxAge >= 0 {
 			t.Errorf("POST /logout = %d, want 303 clearing the cookie", code)
 		}
 		// The old cookie, replayed, no longer works.
@@ -371,7 +372,7 @@ func TestSessionCookie(t *testing.T) {
 		// A browser would drop the cookie by now; the server must not rely on that.
 		replay := newClient(hs)
 		u, _ := url.Parse(hs.URL)
-		replay.Jar.SetCookies(u, []*http.Cookie{{Name: access.SessionCookie, Value: sessionCookie(resp).Value}})
+		replay.Jar.SetCookies(u, []*http.Cookie{{Name: access.SessionCookie, Value: cookieNamed(resp, access.SessionCookie).Value}})
 		if code, _, _ := fetch(t, replay, "GET", hs.URL+"/kpis", nil); code != http.StatusSeeOther {
 			t.Errorf("an expired session still opens /kpis (%d)", code)
 		}

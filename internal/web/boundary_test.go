@@ -35,15 +35,6 @@ func signIn(t *testing.T, hs *httptest.Server, c *http.Client, tok, email, passw
 	return code, resp
 }
 
-func deviceCookie(resp *http.Response) *http.Cookie {
-	for _, c := range resp.Cookies() {
-		if c.Name == access.DeviceCookie {
-			return c
-		}
-	}
-	return nil
-}
-
 func TestStrangersCannotLockOutAnAccount(t *testing.T) {
 	db := demoDB(t)
 	password := addUser(t, db, "owner@example.com", "viewer")
@@ -90,7 +81,7 @@ func TestStrangersCannotLockOutAnAccount(t *testing.T) {
 		var ownerTok string
 		owner := newClientWithCSRF(t, hs, &ownerTok)
 		code, resp := signIn(t, hs, owner, ownerTok, "owner@example.com", password, "192.0.2.1")
-		dc := deviceCookie(resp)
+		dc := cookieNamed(resp, access.DeviceCookie)
 		if code != http.StatusSeeOther || dc == nil {
 			t.Fatalf("first sign-in = %d with device cookie %v, want 303 and one", code, dc)
 		}
@@ -303,7 +294,7 @@ func TestHSTSOnlyOverHTTPS(t *testing.T) {
 			c := newClient(hs)
 			tok := csrfOn(t, c, hs, "/login")
 			_, _, resp := fetch(t, c, "POST", hs.URL+"/login", url.Values{"csrf": {tok}, "email": {"viewer@example.com"}, "password": {password}})
-			if dc := deviceCookie(resp); dc == nil || !dc.Secure {
+			if dc := cookieNamed(resp, access.DeviceCookie); dc == nil || !dc.Secure {
 				t.Errorf("over https, device cookie %v, want a Secure one", dc)
 			}
 		})
