@@ -47,6 +47,52 @@ type Service struct {
 	Backoff func(attempt int) time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+
+	// Each step of a run has a deadline of its own, so that a slow step
+	// fails (and is retried) on its own and never uses up the time of the
+	// step that records its outcome.
+
+	// RenderTimeout bounds rendering a run: its queries, page, PDF and
+	// chart images; default 2m.
+	RenderTimeout time.Duration
+	// SaveTimeout bounds archiving a rendered run; default 30s.
+	SaveTimeout time.Duration
+	// SMTPTimeout bounds one recipient's SMTP conversation; default 60s.
+	SMTPTimeout time.Duration
+	// BookkeepingTimeout bounds each write that records an outcome (a
+	// delivery sent or failed, a render postponed or failed, a run
+	// finished); default 10s.
+	BookkeepingTimeout time.Duration
+}
+
+// Default deadlines of the steps of a run.
+const (
+	DefaultRenderTimeout      = 2 * time.Minute
+	DefaultSaveTimeout        = 30 * time.Second
+	DefaultSMTPTimeout        = time.Minute
+	DefaultBookkeepingTimeout = 10 * time.Second
+)
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// record runs one bookkeeping write on a context of its own: it is not
+// cancelled with ctx (serve stopping, a browser tab closed on "send now")
+// and not bounded by the deadline of the step whose outcome it records,
+// only by BookkeepingTimeout. An outcome is never lost to a slow step.
+func (s *Service) record(ctx context.Context, write func(context.Context) error) error {
+	return s.within(ctx, orDefault(s.BookkeepingTimeout, DefaultBookkeepingTimeout), write)
+}
+
+// within runs fn on a context that survives ctx's end, bounded by d.
+func (s *Service) within(ctx context.Context, d time.Duration, fn func(context.Context) error) error {
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
+	defer cancel()
+	return fn(c)
 }
 
 func (s *Service) now() time.Time {
@@ -107,6 +153,12 @@ func (s *Service) Send(ctx context.Context, name string, date time.Time, opts Se
 	for {
 		locked, err := s.process(ctx, run)
 		if err != nil {
+			// Say where the run stands now (failed, or waiting for a
+			// retry), not where it started.
+			var cur *store.Run
+			if s.record(ctx, func(ctx context.Context) (err error) { cur, err = s.DB.RunByID(ctx, run.ID); return err }) == nil {
+				return cur, err
+			}
 			return run, err
 		}
 		cur, err := s.DB.RunByID(ctx, run.ID)
@@ -181,13 +233,13 @@ const maxRenderAttempts = 5
 // person to see.
 func (s *Service) render(ctx context.Context, run *store.Run) error {
 	log := s.log().With("report", run.Report, "date", run.ReportDate.Format(query.DateLayout), "run", run.ID)
-	// The archive is written even when ctx ends half-way (serve stopping,
-	// a browser tab closed on "send now").
-	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
+	// The outcome is recorded even when ctx ends half-way (serve stopping,
+	// a browser tab closed on "send now") or the render used up its time.
 	fail := func(html string, reasons ...string) error {
-		if err := s.DB.FailRun(bg, run.ID, html, reasons); err != nil {
-			return err
+		reasons = redactAll(reasons)
+		if err := s.record(ctx, func(ctx context.Context) error { return s.DB.FailRun(ctx, run.ID, html, reasons) }); err != nil {
+			log.Error("report run failed, and the failure was not recorded", "errors", strings.Join(reasons, "; "), "err", err)
+			return fmt.Errorf("recording the failure of run %d: %w", run.ID, err)
 		}
 		s.count(run.Report, store.RunFailed)
 		log.Error("report run failed", "errors", strings.Join(reasons, "; "))
@@ -201,9 +253,11 @@ func (s *Service) render(ctx context.Context, run *store.Run) error {
 		if ctx.Err() != nil {
 			return ctx.Err() // stopping: the run is picked up again as it is
 		}
+		reasons = redactAll(reasons)
 		next := s.now().Add(s.backoff(attempt))
-		if err := s.DB.PostponeRender(bg, run.ID, reasons, next); err != nil {
-			return err
+		if err := s.record(ctx, func(ctx context.Context) error { return s.DB.PostponeRender(ctx, run.ID, reasons, next) }); err != nil {
+			log.Error("report run not rendered, and the attempt was not recorded", "attempt", attempt, "errors", strings.Join(reasons, "; "), "err", err)
+			return fmt.Errorf("recording render attempt %d of run %d: %w", attempt, run.ID, err)
 		}
 		log.Warn("report run not rendered, will retry", "attempt", attempt, "next", next, "errors", strings.Join(reasons, "; "))
 		return apperr.Unavailable("report %s for %s not rendered yet (attempt %d): %s", run.Report, run.ReportDate.Format(query.DateLayout), attempt, strings.Join(reasons, "; "))
@@ -216,20 +270,40 @@ func (s *Service) render(ctx context.Context, run *store.Run) error {
 	if recipients == nil {
 		recipients = recipientsOf(r)
 	}
-	out, err := s.Producer.Render(ctx, run.Report, run.ReportDate)
-	if err != nil {
-		return retry("", err.Error())
+	limit := orDefault(s.RenderTimeout, DefaultRenderTimeout)
+	rctx, cancel := context.WithTimeoutCause(ctx, limit, fmt.Errorf("rendering took longer than %s", limit))
+	defer cancel()
+	// why is the reason a render step failed: its own deadline when that
+	// was it, else the step's error without addresses.
+	why := func(step string, err error) string {
+		if rctx.Err() != nil && ctx.Err() == nil {
+			err = context.Cause(rctx)
+		}
+		return step + report.Redacted(err).Error()
 	}
-	if out.Partial() && out.Report.OnError != "send_partial" {
+	out, err := s.Producer.Render(rctx, run.Report, run.ReportDate)
+	if err != nil {
+		return retry("", why("", err))
+	}
+	switch {
+	case rctx.Err() != nil:
+		return retry("", why("", rctx.Err()))
+	case out.Unreachable():
+		// The data database is down: a passing failure. The page of
+		// error messages is neither mailed nor archived.
+		return retry("", out.Failures...)
+	case out.Partial() && out.Report.OnError != "send_partial":
 		return fail(string(out.HTML), out.Failures...)
+	case out.Partial() && !out.AnyRendered():
+		return fail(string(out.HTML), append([]string{"no tile or panel could be computed, so there is no partial report to send"}, out.Failures...)...)
 	}
-	pdf, err := s.Producer.PDF(ctx, out)
+	pdf, err := s.Producer.PDF(rctx, out)
 	if err != nil {
-		return retry(string(out.HTML), "PDF: "+err.Error())
+		return retry(string(out.HTML), why("PDF: ", err))
 	}
-	charts, _, err := s.Producer.ChartImages(ctx, out)
+	charts, _, err := s.Producer.ChartImages(rctx, out)
 	if err != nil {
-		return retry(string(out.HTML), "chart images: "+err.Error())
+		return retry(string(out.HTML), why("chart images: ", err))
 	}
 	email := &report.Email{Output: out, PDF: pdf, Charts: charts, From: s.sender(), ArchiveURL: s.archiveURL(run)}
 	msg, err := email.Message()
@@ -245,8 +319,13 @@ func (s *Service) render(ctx context.Context, run *store.Run) error {
 	if err != nil {
 		return fail(string(out.HTML), "email: "+err.Error())
 	}
-	if err := s.DB.SaveRendered(bg, run.ID, out.Subject, string(out.HTML), pdf, raw, out.Failures, out.Partial(), recipients); err != nil {
-		return err
+	save := func(ctx context.Context) error {
+		return s.DB.SaveRendered(ctx, run.ID, out.Subject, string(out.HTML), pdf, raw, out.Failures, out.Partial(), recipients)
+	}
+	if err := s.within(ctx, orDefault(s.SaveTimeout, DefaultSaveTimeout), save); err != nil {
+		// Counted as an attempt: a run that cannot be archived is retried
+		// and given up like any other render, never redone forever.
+		return retry("", "archiving the rendered report: "+err.Error())
 	}
 	log.Info("report rendered", "partial", out.Partial(), "recipients", len(recipients), "pdf_bytes", len(pdf))
 	return nil
@@ -261,8 +340,6 @@ func (s *Service) render(ctx context.Context, run *store.Run) error {
 // Message-ID.
 func (s *Service) deliver(ctx context.Context, run *store.Run) error {
 	log := s.log().With("report", run.Report, "date", run.ReportDate.Format(query.DateLayout), "run", run.ID)
-	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
 	deliveries, err := s.DB.Deliveries(ctx, run.ID)
 	if err != nil {
 		return err
@@ -285,37 +362,43 @@ func (s *Service) deliver(ctx context.Context, run *store.Run) error {
 			pending++
 			continue
 		}
-		err := s.Transport.SendRaw(ctx, s.From, []string{d.Recipient}, message)
+		attempt := d.Attempts + 1
+		log := log.With("recipient", d.Recipient, "attempt", attempt)
+		err := s.send(ctx, d.Recipient, message)
 		if err == nil {
-			if err := s.DB.MarkDelivered(bg, d.ID); err != nil {
-				return err
+			if err := s.record(ctx, func(ctx context.Context) error { return s.DB.MarkDelivered(ctx, d.ID) }); err != nil {
+				// Stop here: with the store out of reach, every further
+				// message would be one more that could go out twice.
+				log.Error("delivered, but the delivery was not recorded: the recipient may get the report again", "err", err)
+				return errors.Join(append(errs, fmt.Errorf("recording the delivery to %s: %w", d.Recipient, err))...)
 			}
 			s.countDelivery("sent")
-			log.Info("delivered", "recipient", d.Recipient, "attempt", d.Attempts+1)
+			log.Info("delivered")
 			continue
 		}
-		attempt := d.Attempts + 1
 		var next time.Time
 		if !mail.IsPermanent(err) && attempt < s.maxAttempts() {
 			next = s.now().Add(s.backoff(attempt))
+		}
+		if rerr := s.record(ctx, func(ctx context.Context) error { return s.DB.MarkDeliveryFailed(ctx, d.ID, err.Error(), next) }); rerr != nil {
+			log.Error("delivery failed, and the attempt was not recorded", "err", err, "record_err", rerr)
+			return errors.Join(append(errs, fmt.Errorf("recording the failed delivery to %s: %w", d.Recipient, rerr))...)
+		}
+		if next.IsZero() {
+			s.countDelivery("failed")
+			log.Error("delivery failed, giving up", "err", err)
+		} else {
 			pending++
 			s.countDelivery("retry")
-			log.Warn("delivery failed, will retry", "recipient", d.Recipient, "attempt", attempt, "next", next, "err", err)
-		} else {
-			s.countDelivery("failed")
-			log.Error("delivery failed, giving up", "recipient", d.Recipient, "attempt", attempt, "err", err)
-		}
-		if err := s.DB.MarkDeliveryFailed(bg, d.ID, err.Error(), next); err != nil {
-			return err
+			log.Warn("delivery failed, will retry", "next", next, "err", err)
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", d.Recipient, err))
 	}
 	if pending > 0 {
 		return errors.Join(errs...)
 	}
-	deliveries, err = s.DB.Deliveries(bg, run.ID)
-	if err != nil {
-		return err
+	if err := s.record(ctx, func(ctx context.Context) (err error) { deliveries, err = s.DB.Deliveries(ctx, run.ID); return err }); err != nil {
+		return errors.Join(append(errs, err)...)
 	}
 	status := store.RunSent
 	if run.Partial {
@@ -326,11 +409,32 @@ func (s *Service) deliver(ctx context.Context, run *store.Run) error {
 			status = store.RunFailed
 		}
 	}
-	if err := s.DB.FinishRun(bg, run.ID, status); err != nil {
-		return err
+	if err := s.record(ctx, func(ctx context.Context) error { return s.DB.FinishRun(ctx, run.ID, status) }); err != nil {
+		log.Error("run finished, and its status was not recorded", "status", status, "err", err)
+		return errors.Join(append(errs, fmt.Errorf("recording run %d as %s: %w", run.ID, status, err))...)
 	}
 	s.count(run.Report, status)
 	return errors.Join(errs...)
+}
+
+// send has the SMTP server accept the message for one recipient, within
+// SMTPTimeout: a server that hangs fails this recipient's attempt, which is
+// recorded and retried, and the other recipients are still tried.
+func (s *Service) send(ctx context.Context, recipient string, message []byte) error {
+	limit := orDefault(s.SMTPTimeout, DefaultSMTPTimeout)
+	c, cancel := context.WithTimeoutCause(ctx, limit, fmt.Errorf("the mail server did not take the message within %s", limit))
+	defer cancel()
+	return s.Transport.SendRaw(c, s.From, []string{recipient}, message)
+}
+
+// redactAll removes hosts, ports and addresses from reasons that are
+// archived with a run.
+func redactAll(reasons []string) []string {
+	out := make([]string, len(reasons))
+	for i, r := range reasons {
+		out[i] = report.RedactText(r)
+	}
+	return out
 }
 
 func (s *Service) maxAttempts() int {

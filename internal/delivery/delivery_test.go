@@ -29,6 +29,7 @@ import (
 	"github.com/opsboard/opsboard/internal/query"
 	"github.com/opsboard/opsboard/internal/report"
 	"github.com/opsboard/opsboard/internal/store"
+	"github.com/opsboard/opsboard/internal/warehouse"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -62,6 +63,12 @@ type env struct {
 
 func newEnv(t *testing.T, db *store.Store, root string, smtpURL string, now func() time.Time) *env {
 	t.Helper()
+	return newEnvOn(t, db, dbtest.Warehouse(t), root, smtpURL, now)
+}
+
+// newEnvOn is newEnv with the data read from wh.
+func newEnvOn(t *testing.T, db *store.Store, wh *warehouse.Warehouse, root string, smtpURL string, now func() time.Time) *env {
+	t.Helper()
 	// Each test has its own clock, some of them earlier than others': the
 	// schedules seen by an earlier test would hide this one's runs.
 	if err := dbtest.Admin(t).Exec(context.Background(), `DELETE FROM opsboard.report_schedules`); err != nil {
@@ -72,7 +79,7 @@ func newEnv(t *testing.T, db *store.Store, root string, smtpURL string, now func
 	if err != nil {
 		t.Fatalf("definitions under %s: %v", root, err)
 	}
-	runner := query.NewRunner(dbtest.Warehouse(t), query.Options{Location: newYork, Timeout: 30 * time.Second, CacheTTL: time.Minute})
+	runner := query.NewRunner(wh, query.Options{Location: newYork, Timeout: 30 * time.Second, CacheTTL: time.Minute})
 	p, err := report.NewProducer(report.Config{Catalog: func() *catalog.Catalog { return cat }, Runner: runner, Location: newYork, Chrome: chrome})
 	if err != nil {
 		t.Fatal(err)

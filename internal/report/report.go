@@ -164,6 +164,7 @@ func (p *Producer) Render(ctx context.Context, name string, date time.Time) (*Ou
 	if err != nil {
 		return nil, err
 	}
+	redactView(v)
 	out := &Output{Report: r, Date: date, Location: loc, View: v}
 	out.Failures = failures(v)
 	out.Highlights = Highlights(v, trailingNorms(ctx, b, v))
