@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml/ast"
 )
@@ -17,7 +18,7 @@ type Dashboard struct {
 	Title       string
 	Description string
 	Range       string // default range spec, e.g. "last_28_days"
-	Compare     string // previous_period | same_period_last_week | same_period_last_year | none
+	Compare     string // previous_period | same_period_last_week | same_period_last_year | previous_month | none
 	Filters     []Filter
 	Tiles       []Tile
 	Panels      []Panel
@@ -102,7 +103,7 @@ var (
 	RangePresets = []string{"yesterday", "last_7_days", "last_28_days", "last_90_days", "month_to_date"}
 	// CompareModes are the ways a dashboard compares its range to an
 	// earlier one.
-	CompareModes = []string{"previous_period", "same_period_last_week", "same_period_last_year", "none"}
+	CompareModes = []string{"previous_period", "same_period_last_week", "same_period_last_year", "previous_month", "none"}
 )
 
 // Defaults for optional dashboard keys.
@@ -113,10 +114,16 @@ const (
 
 var nDaysRE = regexp.MustCompile(`^(\d{1,4})\s*days?$`)
 
-// checkRange reports whether spec is a preset or "N days" with N ≥ 1.
+// checkRange reports whether spec is a preset, "N days" with N ≥ 1, or
+// fixed dates "YYYY-MM-DD..YYYY-MM-DD" (both included) in order.
 func checkRange(spec string) bool {
 	if slices.Contains(RangePresets, spec) {
 		return true
+	}
+	if from, to, ok := strings.Cut(spec, ".."); ok {
+		f, err1 := time.Parse("2006-01-02", strings.TrimSpace(from))
+		t, err2 := time.Parse("2006-01-02", strings.TrimSpace(to))
+		return err1 == nil && err2 == nil && !t.Before(f)
 	}
 	m := nDaysRE.FindStringSubmatch(spec)
 	if m == nil {
@@ -175,7 +182,7 @@ func (d *yamlDecoder) dashboard(db *Dashboard, root ast.Node) {
 		if s, ok := d.str(e); ok && s != "" {
 			db.Range = s
 			if !checkRange(s) {
-				d.errorf(nodePos(e.value), "range: unknown range %q (use %s or 'N days')%s",
+				d.errorf(nodePos(e.value), "range: unknown range %q (use %s, 'N days' or YYYY-MM-DD..YYYY-MM-DD)%s",
 					s, strings.Join(RangePresets, ", "), suggestion(s, RangePresets))
 			}
 		}

@@ -229,10 +229,13 @@ func TestParseDashboardErrors(t *testing.T) {
 			`dashboards/x.yaml:7:8: panel "P": a pie chart needs exactly one y column, got 2`,
 		}},
 		{"bad range", "title: T\nrange: last_28_dayz\n", []string{
-			`dashboards/x.yaml:2:8: range: unknown range "last_28_dayz" (use yesterday, last_7_days, last_28_days, last_90_days, month_to_date or 'N days') (did you mean "last_28_days"?)`,
+			`dashboards/x.yaml:2:8: range: unknown range "last_28_dayz" (use yesterday, last_7_days, last_28_days, last_90_days, month_to_date, 'N days' or YYYY-MM-DD..YYYY-MM-DD) (did you mean "last_28_days"?)`,
 		}},
 		{"zero days", "title: T\nrange: 0 days\n", []string{
 			`dashboards/x.yaml:2:8: range: unknown range "0 days"`,
+		}},
+		{"fixed dates backwards", "title: T\nrange: 2017-08-31..2017-06-01\n", []string{
+			`dashboards/x.yaml:2:8: range: unknown range "2017-08-31..2017-06-01"`,
 		}},
 		{"bad compare", "title: T\ncompare: last_year\n", []string{
 			`dashboards/x.yaml:2:10: compare: unknown comparison "last_year"`,

@@ -86,7 +86,7 @@ var rangeLabels = map[string]string{
 
 var compareLabels = map[string]string{
 	query.PreviousPeriod: "Previous period", query.SamePeriodLastWeek: "Same period last week",
-	query.SamePeriodLastYear: "Same period last year", query.NoComparison: "No comparison",
+	query.SamePeriodLastYear: "Same period last year", query.PreviousMonth: "Previous calendar month", query.NoComparison: "No comparison",
 }
 
 // Dashboard turns a computed view into the page model.
@@ -117,7 +117,7 @@ func Dashboard(v *dashboard.View, opts DashboardOptions) DashboardData {
 	for _, f := range v.Filters {
 		d.Filters = append(d.Filters, FilterBlock{Param: f.Param, Label: f.Label, Options: f.Options, Value: f.Value, Locked: opts.Locked[f.Param]})
 	}
-	note := deltaNote(v)
+	note := CompareNote(v)
 	for _, t := range v.Tiles {
 		d.Tiles = append(d.Tiles, Tile(t, note, opts.Glossary))
 	}
@@ -139,12 +139,15 @@ func PeriodText(r query.Range) string {
 	return r.From.Format("2 Jan 2006") + " – " + last.Format("2 Jan 2006")
 }
 
-func deltaNote(v *dashboard.View) string {
+// CompareNote names the comparison a tile's change is against.
+func CompareNote(v *dashboard.View) string {
 	switch v.Compare {
 	case query.SamePeriodLastWeek:
 		return "vs same period last week"
 	case query.SamePeriodLastYear:
 		return "vs same period last year"
+	case query.PreviousMonth:
+		return "vs " + v.CompareRange.From.Format("January 2006")
 	case query.NoComparison:
 		return ""
 	}

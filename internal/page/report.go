@@ -37,7 +37,7 @@ func Report(v *dashboard.View, title, description string) ReportData {
 	for _, f := range v.Filters {
 		d.Filters = append(d.Filters, FilterBlock{Param: f.Param, Label: f.Label, Value: f.Value})
 	}
-	note := deltaNote(v)
+	note := CompareNote(v)
 	for _, t := range v.Tiles {
 		d.Tiles = append(d.Tiles, Tile(t, note, ""))
 	}

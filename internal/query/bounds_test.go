@@ -168,3 +168,22 @@ func TestCheckRangeRefusesLongRanges(t *testing.T) {
 		t.Errorf("90 days refused: %v", err)
 	}
 }
+
+// The previous calendar month is the whole month before the range's first
+// day's month, whatever the range's length.
+func TestPreviousMonthComparison(t *testing.T) {
+	for _, tc := range []struct{ spec, today, from, to string }{
+		{"month_to_date", "2026-11-29", "2026-10-01", "2026-11-01"},
+		{"2026-03-01..2026-03-31", "2026-11-29", "2026-02-01", "2026-03-01"},
+		{"2026-01-05..2026-01-11", "2026-11-29", "2025-12-01", "2026-01-01"},
+	} {
+		r, err := query.ParseRange(tc.spec, day(tc.today))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, ok, err := r.Compare(query.PreviousMonth)
+		if err != nil || !ok || c.From != day(tc.from) || c.To != day(tc.to) {
+			t.Errorf("%s: previous month %s (%v), want %s..%s (exclusive)", tc.spec, c, err, tc.from, tc.to)
+		}
+	}
+}

@@ -93,11 +93,15 @@ const (
 	PreviousPeriod     = "previous_period"
 	SamePeriodLastWeek = "same_period_last_week"
 	SamePeriodLastYear = "same_period_last_year"
+	// PreviousMonth is the whole calendar month before the one the range
+	// starts in (November 1–28 against all of October); sums compare per
+	// day.
+	PreviousMonth = "previous_month"
 	NoComparison       = "none"
 )
 
 // CompareModes lists the valid comparison modes.
-var CompareModes = []string{PreviousPeriod, SamePeriodLastWeek, SamePeriodLastYear, NoComparison}
+var CompareModes = []string{PreviousPeriod, SamePeriodLastWeek, SamePeriodLastYear, PreviousMonth, NoComparison}
 
 // Compare returns the comparison range for mode, and false for "none".
 func (r Range) Compare(mode string) (Range, bool, error) {
@@ -109,6 +113,9 @@ func (r Range) Compare(mode string) (Range, bool, error) {
 		return Range{r.From.AddDate(0, 0, -7), r.To.AddDate(0, 0, -7)}, true, nil
 	case SamePeriodLastYear:
 		return Range{r.From.AddDate(-1, 0, 0), r.To.AddDate(-1, 0, 0)}, true, nil
+	case PreviousMonth:
+		first := time.Date(r.From.Year(), r.From.Month()-1, 1, 0, 0, 0, 0, time.UTC)
+		return Range{first, first.AddDate(0, 1, 0)}, true, nil
 	case NoComparison:
 		return Range{}, false, nil
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/opsboard/opsboard/internal/chart"
 	"github.com/opsboard/opsboard/internal/dashboard"
 	"github.com/opsboard/opsboard/internal/frame"
+	"github.com/opsboard/opsboard/internal/page"
 	"github.com/opsboard/opsboard/internal/query"
 )
 
@@ -166,7 +167,7 @@ func Highlights(v *dashboard.View, norms []norm) []string {
 		if t.Value < t.Previous {
 			verb = "fell"
 		}
-		detail := []string{moveSize(t) + " " + compareName(v)}
+		detail := []string{moveSize(t) + " " + page.CompareNote(v)}
 		if i := m.i; i < len(norms) {
 			if r := norms[i].record(t.Value); r != "" {
 				detail = append(detail, r)
@@ -236,17 +237,4 @@ func sign(x float64) string {
 		return "−"
 	}
 	return "+"
-}
-
-func compareName(v *dashboard.View) string {
-	switch v.Compare {
-	case query.SamePeriodLastWeek:
-		return "vs same period last week"
-	case query.SamePeriodLastYear:
-		return "vs same period last year"
-	}
-	if v.Range.Days() == 1 {
-		return "vs previous day"
-	}
-	return fmt.Sprintf("vs previous %d days", v.Range.Days())
 }
