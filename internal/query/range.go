@@ -97,7 +97,7 @@ const (
 	// starts in (November 1–28 against all of October); sums compare per
 	// day.
 	PreviousMonth = "previous_month"
-	NoComparison       = "none"
+	NoComparison  = "none"
 )
 
 // CompareModes lists the valid comparison modes.
