@@ -18,6 +18,10 @@ type Catalog struct {
 	Queries    map[string]*Query
 	Dashboards map[string]*Dashboard
 	Reports    map[string]*Report
+	// Alerts are the alert rules (alerts/*.yaml), EventSources the
+	// queries whose rows are events (events/*.yaml); see alert.go, event.go.
+	Alerts       map[string]*Alert
+	EventSources map[string]*EventSource
 }
 
 // DashboardNames returns the dashboard names in order.
@@ -43,7 +47,8 @@ func sortedNames[V any](m map[string]V) []string {
 var fileNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 
 // Load reads every definition under root: root/sql/**/*.sql,
-// root/dashboards/*.yaml and root/reports/*.yaml (.yml too; names starting
+// root/dashboards/*.yaml, root/reports/*.yaml, root/alerts/*.yaml and
+// root/events/*.yaml (.yml too; names starting
 // with "." are skipped, a missing directory holds nothing), then checks the
 // references between them: queries named by tiles, panels and filters,
 // filter parameters, report dashboards and report parameters.
@@ -52,7 +57,8 @@ var fileNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 // wrong; the error is an Errors with every problem in every file, sorted.
 // A report without a title takes its dashboard's.
 func Load(root string) (*Catalog, error) {
-	c := &Catalog{Dir: root, Dashboards: map[string]*Dashboard{}, Reports: map[string]*Report{}}
+	c := &Catalog{Dir: root, Dashboards: map[string]*Dashboard{}, Reports: map[string]*Report{},
+		Alerts: map[string]*Alert{}, EventSources: map[string]*EventSource{}}
 	var errs Errors
 	queries, err := LoadQueries(root)
 	if qerrs, ok := errors.AsType[Errors](err); ok {
@@ -67,7 +73,11 @@ func Load(root string) (*Catalog, error) {
 	fsys := os.DirFS(root)
 	errs = append(errs, loadDir(fsys, "dashboards", ParseDashboard, c.Dashboards)...)
 	errs = append(errs, loadDir(fsys, "reports", ParseReport, c.Reports)...)
+	errs = append(errs, loadDir(fsys, "alerts", ParseAlert, c.Alerts)...)
+	errs = append(errs, loadDir(fsys, "events", ParseEventSource, c.EventSources)...)
 	errs = append(errs, c.check()...)
+	errs = append(errs, c.checkAlerts()...)
+	errs = append(errs, c.checkEventSources()...)
 	return c, errs.Err()
 }
 
@@ -300,6 +310,7 @@ func (c *Catalog) CheckColumns(columns map[string][]string) Errors {
 			}
 		}
 	}
+	errs = append(errs, c.checkEventColumns(columns)...)
 	return errs.sorted()
 }
 
