@@ -164,7 +164,7 @@ func (m Metric) Compare(cur, prev Point) Change {
 	}
 	a, b := m.Comparable(cur), m.Comparable(prev)
 	c := Change{Abs: a - b}
-	pctAllowed := m.Aggregate == Sum || (m.Aggregate == "" && (cur.Unit == "count" || cur.Unit == "currency" || cur.Unit == ""))
+	pctAllowed := m.Aggregate == Sum || (m.Aggregate == "" && (cur.Unit == "count" || strings.HasPrefix(cur.Unit, "currency") || cur.Unit == ""))
 	if pctAllowed && b != 0 {
 		c.Pct, c.HasPc = (a-b)/math.Abs(b), true
 	}

@@ -32,10 +32,11 @@ type Query struct {
 }
 
 var (
-	units       = []string{"count", "percent", "ratio", "score", "currency", "hours", "days"}
-	betters     = []string{"higher", "lower"}
-	headerKeys  = []string{"title", "description", "unit", "better", "params", "aggregate", "sample", "spread", "min_sample"}
-	headerKeyRE = regexp.MustCompile(`^([a-z_][a-z0-9_]*)(\s*):(.*)$`)
+	units         = []string{"count", "percent", "ratio", "score", "currency", "hours", "days"}
+	betters       = []string{"higher", "lower"}
+	headerKeys    = []string{"title", "description", "unit", "better", "params", "aggregate", "sample", "spread", "min_sample"}
+	isoCurrencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
+	headerKeyRE   = regexp.MustCompile(`^([a-z_][a-z0-9_]*)(\s*):(.*)$`)
 )
 
 // LoadQueries parses every root/sql/**/*.sql file, keyed by query name.
@@ -211,7 +212,11 @@ func (p *queryParser) headerLine(q *Query, line int, comment string) {
 		}
 		q.Description += val
 	case "unit":
-		if !slices.Contains(units, val) {
+		if code, ok := strings.CutPrefix(val, "currency "); ok {
+			if !isoCurrencyRE.MatchString(strings.TrimSpace(code)) {
+				p.errorf(line, "unit currency: %q is not an ISO 4217 code such as EUR or GBP", strings.TrimSpace(code))
+			}
+		} else if !slices.Contains(units, val) {
 			p.errorf(line, "unknown unit %q (known: %s)", val, strings.Join(units, ", "))
 		}
 		q.Unit = val

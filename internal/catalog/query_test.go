@@ -171,6 +171,8 @@ func TestParseQueryErrors(t *testing.T) {
 			[]string{`2:8: unterminated quoted string`}},
 		{"broken declaration still declares", "-- title: T\n-- params: n int = x\nSELECT :n",
 			[]string{`2: bad default for parameter "n" (int): "x"`}},
+		{"bad currency code", "-- title: T\n-- unit: currency euro\nSELECT 1",
+			[]string{`2: unit currency: "euro" is not an ISO 4217 code such as EUR or GBP`}},
 		{"copy to program", "-- title: T\n\nCOPY (SELECT 1) TO PROGRAM 'id'",
 			[]string{`3:1: a query file holds one query (SELECT, WITH, VALUES or TABLE), not COPY`}},
 		{"server file", "-- title: T\nSELECT length(PG_READ_FILE('/etc/passwd'))",

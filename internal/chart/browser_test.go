@@ -41,7 +41,14 @@ func TestChartsInChromium(t *testing.T) {
 	copyFile(t, echartsJS, filepath.Join(dir, "echarts.min.js"))
 	appJS := findAsset("app.js")
 	if appJS != "" {
-		copyFile(t, appJS, filepath.Join(dir, "app.js"))
+		// As the asset server serves it: format.js ahead of the page script.
+		src, err := os.ReadFile(appJS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "app.js"), append([]byte(FormatJS+"\n"), src...), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	for _, tc := range []struct {

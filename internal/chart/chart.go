@@ -86,12 +86,13 @@ const (
 // script draws (internal/page's app.js), so no inline code runs:
 //
 //	<div id="ID" class="chart" data-option="ID_option" data-renderer="svg"
-//	     data-unit="percent" data-units='{"axes":[…],"series":[…]}' …></div>
+//	     data-formats='{"main":{…},"axes":[…],"series":[…]}' …></div>
 //	<script type="application/json" id="ID_option">{…ECharts options…}</script>
 //
-// data-unit is the chart's main unit and data-units the unit of each y
-// axis and series (and "xAxes" for a scatter's value x axis), for the page
-// script's number formatters: JSON cannot carry functions. With
+// data-formats holds the Spec of the chart's main unit, of each y axis and
+// of each series (and "xAxes" for a scatter's value x axis): the page
+// script formats numbers with them and opsboardFormat (format.js), exactly
+// as Go does, since JSON cannot carry functions. With
 // Options.Script the <script> draws the chart itself, formatters included.
 // Either way every string in the options is JSON-escaped, so no label can
 // end the script (\u003c/script\u003e).
@@ -416,27 +417,32 @@ func (b *build) dataHTML(t any) (template.HTML, error) {
 	if err != nil {
 		return "", fmt.Errorf("panel %q: encoding chart options: %w", panelName(b.p), err)
 	}
-	u := map[string][]string{"axes": nonNil(b.axisUnits), "series": nonNil(b.seriesUnits)}
-	if len(b.xAxisUnits) > 0 {
-		u["xAxes"] = b.xAxisUnits
+	specs := func(units []string, axis bool) []Spec {
+		out := make([]Spec, len(units))
+		for i, u := range units {
+			if out[i] = SpecFor(u, ""); axis {
+				out[i] = out[i].Axis()
+			}
+		}
+		return out
 	}
-	units, err := encodeJSON(u)
+	main := SpecFor(b.unit, "")
+	u := map[string]any{"main": main, "mainAxis": main.Axis(),
+		"axes": specs(b.axisUnits, true), "series": specs(b.seriesUnits, false)}
+	if len(b.xAxisUnits) > 0 {
+		u["xAxes"] = specs(b.xAxisUnits, true)
+	}
+	formats, err := encodeJSON(u)
 	if err != nil {
-		return "", fmt.Errorf("panel %q: encoding chart units: %w", panelName(b.p), err)
+		return "", fmt.Errorf("panel %q: encoding chart formats: %w", panelName(b.p), err)
 	}
 	blockID := b.id + "_option"
-	attrs := fmt.Sprintf(` data-option="%s" data-renderer="%s" data-unit="%s" data-units="%s"`,
-		blockID, b.o.Renderer, template.HTMLEscapeString(b.unit), template.HTMLEscapeString(units))
+	attrs := fmt.Sprintf(` data-option="%s" data-renderer="%s" data-formats="%s"`,
+		blockID, b.o.Renderer, template.HTMLEscapeString(formats))
 	return template.HTML(b.div(attrs) + "\n" +
 		`<script type="application/json" id="` + blockID + `">` + option + "</script>\n"), nil
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
 
 // scriptHTML writes a self-drawing snippet: the <div> and the <script>
 // that draws into it. The nonce is dropped unless it is plain base64.
@@ -448,6 +454,9 @@ func (b *build) scriptHTML(optionJS string) template.HTML {
 		fmt.Fprintf(&s, ` nonce="%s"`, b.o.Nonce)
 	}
 	s.WriteString(">")
+	// The formatters call opsboardFormat; the first snippet on a page
+	// defines it.
+	s.WriteString("if(typeof opsboardFormat===\"undefined\"){" + FormatJS + "}\n")
 	fmt.Fprintf(&s, bootstrap, strconv.Quote(b.id), optionJS, strconv.Quote(b.o.Renderer))
 	s.WriteString("</script>\n")
 	return template.HTML(s.String())

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -51,7 +53,7 @@ func TestRenderEveryKind(t *testing.T) {
 				t.Errorf("script snippet: want %q, missing from:\n%s", missing, html)
 			}
 			_, data := mustRender(t, tt.panel, tt.frame, Options{ID: "c1", Unit: tt.unit})
-			if missing := containsAll(data, `<div id="c1" class="chart" data-option="c1_option"`, `data-units="{`,
+			if missing := containsAll(data, `<div id="c1" class="chart" data-option="c1_option"`, `data-formats="{`,
 				`<script type="application/json" id="c1_option">`); len(missing) > 0 {
 				t.Errorf("data snippet: want %q, missing from:\n%s", missing, data)
 			}
@@ -161,11 +163,11 @@ func TestY2OnRightAxis(t *testing.T) {
 		t.Errorf("second y axis position: want right, got %v", right["position"])
 	}
 	// The right axis shows the rate as a percent, the left one the score.
-	if src := fnSource(t, b, right["axisLabel"].(map[string]any)["formatter"]); !strings.Contains(src, "n*100") {
-		t.Errorf("right axis formatter: want percent (n*100), got %s", src)
+	if src := fnSource(t, b, right["axisLabel"].(map[string]any)["formatter"]); !strings.Contains(src, `"scale":100`) {
+		t.Errorf("right axis formatter: want percent (scale 100), got %s", src)
 	}
 	left := axes[0].(map[string]any)
-	if src := fnSource(t, b, left["axisLabel"].(map[string]any)["formatter"]); strings.Contains(src, "n*100") {
+	if src := fnSource(t, b, left["axisLabel"].(map[string]any)["formatter"]); strings.Contains(src, `"scale":100`) {
 		t.Errorf("left axis formatter: want the score, not percent, got %s", src)
 	}
 }
@@ -276,7 +278,7 @@ func TestPercentFormatting(t *testing.T) {
 		"default tooltip": b.tree["tooltip"].(map[string]any)["valueFormatter"],
 	} {
 		src := fnSource(t, b, v)
-		if missing := containsAll(src, "(n*100)", `+"%"`); len(missing) > 0 {
+		if missing := containsAll(src, `"scale":100`, `"suffix":"%"`); len(missing) > 0 {
 			t.Errorf("%s formatter: want %q, got %s", what, missing, src)
 		}
 	}
@@ -465,15 +467,28 @@ func TestRenderOptions(t *testing.T) {
 	line := catalog.Panel{ID: "p2", Title: "CSAT vs on-time", Chart: catalog.ChartLine, X: "day",
 		Y: []string{"csat", "on_time_rate", "orders"}, Y2: []string{"on_time_rate"}}
 	_, html = mustRender(t, line, dailyFrame(3), Options{Renderer: "svg", Unit: "score", Nonce: "abc123"})
-	want := []string{`data-renderer="svg"`, `data-unit="score"`,
-		`data-units="{&#34;axes&#34;:[&#34;score&#34;,&#34;percent&#34;],&#34;series&#34;:[&#34;score&#34;,&#34;percent&#34;,&#34;count&#34;]}"`}
-	if missing := containsAll(html, want...); len(missing) > 0 {
+	if missing := containsAll(html, `data-renderer="svg"`, `data-formats="`); len(missing) > 0 {
 		t.Errorf("data snippet: want %q, missing from:\n%s", missing, html)
+	}
+	var formats struct {
+		Main   Spec   `json:"main"`
+		Axes   []Spec `json:"axes"`
+		Series []Spec `json:"series"`
+	}
+	attr := regexp.MustCompile(`data-formats="([^"]*)"`).FindStringSubmatch(html)
+	if err := json.Unmarshal([]byte(htmlUnescape(attr[1])), &formats); err != nil {
+		t.Fatalf("data-formats: %v", err)
+	}
+	if formats.Main != SpecFor("score", "") || len(formats.Axes) != 2 || formats.Axes[1] != SpecFor("percent", "").Axis() ||
+		len(formats.Series) != 3 || formats.Series[2] != SpecFor("count", "") {
+		t.Errorf("data-formats: want score main, a score and a percent axis, score, percent and count series; got %+v", formats)
 	}
 	if strings.Contains(html, "nonce") || strings.Contains(html, "<script>") {
 		t.Errorf("data snippet: want no executable script, got:\n%s", html)
 	}
 }
+
+func htmlUnescape(s string) string { return html.UnescapeString(s) }
 
 // jsonBlock returns the content of a data snippet's JSON <script> block.
 func jsonBlock(t *testing.T, html string) string {
@@ -491,7 +506,7 @@ func jsonBlock(t *testing.T, html string) string {
 }
 
 func TestFormatterFunctionsAreSafe(t *testing.T) {
-	for _, unit := range []string{"", "count", "percent", "ratio", "score", "currency", "hours", "days", "furlongs"} {
+	for _, unit := range []string{"", "count", "percent", "ratio", "score", "currency", "currency EUR", "currency </s", "hours", "days", "furlongs"} {
 		for _, axis := range []bool{false, true} {
 			src := jsFormatter(unit, axis)
 			if !strings.HasPrefix(src, "function(v){") || !strings.HasSuffix(src, "}") || !safeScript(src) {

@@ -98,7 +98,7 @@ func (l labeler) label(v any) string {
 		}
 		return x.Format("2006-01-02 15:04")
 	case float64:
-		return formatTrimmed(x, 6)
+		return Spec{Decimals: 6, Trim: true, Group: true}.Format(x)
 	}
 	return frame.Format(v, l.typ)
 }

@@ -1,6 +1,8 @@
 package chart
 
 import (
+	_ "embed"
+	"encoding/json"
 	"math"
 	"regexp"
 	"strconv"
@@ -23,6 +25,9 @@ const (
 
 // knownUnit returns unit if opsboard knows it, else "" (plain numbers).
 func knownUnit(unit string) string {
+	if strings.HasPrefix(unit, unitCurrency+" ") {
+		return unitCurrency
+	}
 	switch unit {
 	case unitCount, unitPercent, unitRatio, unitScore, unitCurrency, unitHours, unitDays:
 		return unit
@@ -36,91 +41,189 @@ func knownUnit(unit string) string {
 // says grouping and decimals, whatever surrounds it is kept as prefix and
 // suffix, and a "%" in the suffix multiplies by 100. Without a pattern the
 // unit decides: percent → "93.4%", ratio and score → "4.32", hours →
-// "3.2 h", days → "1.5 d", currency → "$1,234" ("$54.20" below $1,000),
-// count → "1,234", none → up to two decimals. NaN and ±Inf are "–".
+// "3.2 h", days → "1.5 d", currency → "$1,234" ("$54.20" below 1,000; "€"
+// for "currency EUR", "CHF 1,234" for other codes), count → "1,234", none
+// → up to two decimals. NaN and ±Inf are "–".
 func FormatValue(v float64, unit, pattern string) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "–"
-	}
+	return SpecFor(unit, pattern).Format(v)
+}
+
+// FormatJS is the browser's copy of Spec.Format (format.js): the page
+// script formats every axis label and tooltip with it, from the Spec the
+// server chose, so the browser writes numbers exactly as Go does.
+//
+//go:embed format.js
+var FormatJS string
+
+// Spec says how to write a number: scaled, rounded half up to Decimals
+// digits (trailing zeros dropped when Trim), grouped by thousands, between
+// Prefix and Suffix. Whole drops the decimals at or above that magnitude
+// and for whole numbers (currency); Compact writes 120K, 3.4M, 1.2B from
+// 100,000 up (axis labels). Empty is what a missing value reads.
+type Spec struct {
+	Scale    float64 `json:"scale,omitempty"`
+	Decimals int     `json:"decimals,omitempty"`
+	Trim     bool    `json:"trim,omitempty"`
+	Group    bool    `json:"group,omitempty"`
+	Whole    float64 `json:"whole,omitempty"`
+	Compact  bool    `json:"compact,omitempty"`
+	Prefix   string  `json:"prefix,omitempty"`
+	Suffix   string  `json:"suffix,omitempty"`
+	Empty    string  `json:"empty,omitempty"`
+}
+
+// currencySymbols are the codes written as a symbol; others are written
+// as the code and a space ("CHF 1,234").
+var currencySymbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥", "KRW": "₩"}
+
+// SpecFor is the spec of a unit (as a query declares it: "percent",
+// "currency EUR", …) or of a pattern, which wins when it parses.
+func SpecFor(unit, pattern string) Spec {
 	if pattern != "" {
-		if s, ok := formatPattern(v, pattern); ok {
+		if s, ok := patternSpec(pattern); ok {
 			return s
 		}
 	}
+	s := Spec{Empty: "–", Group: true}
 	switch knownUnit(unit) {
 	case unitPercent:
-		return formatFixed(v*100, 1, true) + "%"
+		s.Scale, s.Decimals, s.Suffix = 100, 1, "%"
 	case unitRatio, unitScore:
-		return formatFixed(v, 2, true)
+		s.Decimals = 2
 	case unitHours:
-		return formatFixed(v, 1, true) + " h"
+		s.Decimals, s.Suffix = 1, " h"
 	case unitDays:
-		return formatFixed(v, 1, true) + " d"
+		s.Decimals, s.Suffix = 1, " d"
 	case unitCurrency:
-		a := math.Abs(v)
-		decimals := 2
-		if a >= 1000 || a == math.Trunc(a) {
-			decimals = 0
+		code := currencyCode(unit)
+		s.Decimals, s.Whole, s.Prefix = 2, 1000, currencySymbols[code]
+		if s.Prefix == "" {
+			s.Prefix = code + " "
 		}
-		s := formatFixed(a, decimals, true)
-		if v < 0 && s != formatFixed(0, decimals, true) {
-			return "-$" + s
+		if code == "JPY" || code == "KRW" {
+			s.Decimals = 0
 		}
-		return "$" + s
 	case unitCount:
-		return formatTrimmed(v, 1)
+		s.Decimals, s.Trim = 1, true
+	default:
+		s.Decimals, s.Trim = 2, true
 	}
-	return formatTrimmed(v, 2)
+	return s
+}
+
+// currencyCode is the ISO code of a "currency XXX" unit; USD without one
+// (or with anything but three letters).
+func currencyCode(unit string) string {
+	_, code, _ := strings.Cut(unit, " ")
+	if code = strings.ToUpper(strings.TrimSpace(code)); isoCodeRE.MatchString(code) {
+		return code
+	}
+	return "USD"
+}
+
+var isoCodeRE = regexp.MustCompile(`^[A-Z]{3}$`)
+
+// Axis is the spec's compact form for axis labels: no forced decimals, no
+// placeholder for a missing value, and 120K for large counts and amounts.
+func (s Spec) Axis() Spec {
+	s.Empty = ""
+	// Counts, amounts and plain numbers get 120K; scores, rates and
+	// durations keep their digits.
+	score := s.Decimals == 2 && !s.Trim && s.Whole == 0
+	s.Compact = (s.Scale == 0 || s.Scale == 1) && s.Suffix == "" && !score
+	s.Trim = true
+	return s
+}
+
+// Format writes v by the spec (format.js is the same algorithm).
+func (s Spec) Format(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return s.Empty
+	}
+	if s.Scale != 0 {
+		v *= s.Scale
+	}
+	neg, a := v < 0, math.Abs(v)
+	d, trim, letter := s.Decimals, s.Trim, ""
+	switch {
+	case s.Compact && a >= 1e5:
+		switch {
+		case a >= 1e9:
+			a, letter = a/1e9, "B"
+		case a >= 1e6:
+			a, letter = a/1e6, "M"
+		default:
+			a, letter = a/1e3, "K"
+		}
+		d, trim = 1, true
+	case s.Whole > 0 && (a >= s.Whole || a == math.Floor(a)):
+		d = 0
+	}
+	str := roundHalfUp(a, d)
+	if trim && strings.Contains(str, ".") {
+		str = strings.TrimRight(strings.TrimRight(str, "0"), ".")
+	}
+	if s.Group {
+		str = group(str)
+	}
+	sign := ""
+	if neg && strings.ContainsAny(str, "123456789") {
+		sign = "-"
+	}
+	return sign + s.Prefix + str + letter + s.Suffix
+}
+
+// roundHalfUp writes a (≥ 0) with d decimals, rounding its shortest
+// decimal form half up: what a person rounding the number they see gets,
+// and what format.js gets from JavaScript's own shortest form.
+func roundHalfUp(a float64, d int) string {
+	if a < 1e-6 {
+		a = 0
+	}
+	s := strconv.FormatFloat(a, 'f', -1, 64)
+	ip, fp, _ := strings.Cut(s, ".")
+	if len(fp) <= d {
+		fp += strings.Repeat("0", d-len(fp))
+		if d == 0 {
+			return ip
+		}
+		return ip + "." + fp
+	}
+	digits := []byte(ip + fp[:d])
+	if fp[d] >= '5' {
+		i := len(digits) - 1
+		for ; i >= 0; i-- {
+			if digits[i] == '9' {
+				digits[i] = '0'
+				continue
+			}
+			digits[i]++
+			break
+		}
+		if i < 0 {
+			digits = append([]byte{'1'}, digits...)
+		}
+	}
+	n := len(digits) - d
+	if d == 0 {
+		return string(digits)
+	}
+	return string(digits[:n]) + "." + string(digits[n:])
 }
 
 // patternRe splits a number pattern into prefix, digits, decimals and suffix.
 var patternRe = regexp.MustCompile(`^([^0#]*)([0#]+(?:,[0#]+)*)(?:\.([0#]+))?(.*)$`)
 
-func formatPattern(v float64, pattern string) (string, bool) {
+func patternSpec(pattern string) (Spec, bool) {
 	m := patternRe.FindStringSubmatch(pattern)
 	if m == nil {
-		return "", false
+		return Spec{}, false
 	}
-	prefix, digits, decimals, suffix := m[1], m[2], m[3], m[4]
-	if strings.Contains(suffix, "%") {
-		v *= 100
+	s := Spec{Empty: "–", Prefix: m[1], Decimals: len(m[3]), Group: strings.Contains(m[2], ","), Suffix: m[4]}
+	if strings.Contains(s.Suffix, "%") {
+		s.Scale = 100
 	}
-	s := formatFixed(math.Abs(v), len(decimals), strings.Contains(digits, ","))
-	if v < 0 && s != formatFixed(0, len(decimals), false) {
-		return "-" + prefix + s + suffix, true
-	}
-	return prefix + s + suffix, true
-}
-
-// formatFixed writes v with exactly decimals digits after the point and,
-// when grouping, commas between thousands. Negative zero is written as zero.
-func formatFixed(v float64, decimals int, grouping bool) string {
-	s := strconv.FormatFloat(v, 'f', decimals, 64)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	if neg && strings.Trim(s, "0.") == "" {
-		neg = false
-	}
-	if grouping {
-		s = group(s)
-	}
-	if neg {
-		return "-" + s
-	}
-	return s
-}
-
-// formatTrimmed writes v with at most decimals digits after the point,
-// grouped, without trailing zeros: 1234 → "1,234", 3.25 → "3.25", 2.5 → "2.5".
-func formatTrimmed(v float64, decimals int) string {
-	s := formatFixed(v, decimals, true)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	if s == "-0" {
-		return "0"
-	}
-	return s
+	return s, true
 }
 
 // group inserts thousands separators into an unsigned decimal number.
@@ -158,6 +261,14 @@ func group(s string) string {
 //     (it cannot be a share), so the number is shown as it is;
 //   - otherwise the query's unit applies.
 func columnUnit(f *frame.Frame, col int, unit string) string {
+	u := columnKind(f, col, unit)
+	if u == unitCurrency && knownUnit(unit) == unitCurrency {
+		return unit // with its currency code
+	}
+	return u
+}
+
+func columnKind(f *frame.Frame, col int, unit string) string {
 	unit = knownUnit(unit)
 	c := f.Columns[col]
 	fractions, seen := true, false
@@ -217,54 +328,14 @@ func plainNumber(name string) bool {
 }
 
 // jsFormatter returns the source of a JavaScript function that formats a
-// number the way FormatValue does for unit. axis selects the compact form
-// for axis labels (no forced decimals, 120K for large numbers). The source
-// is a constant per unit — no data is ever written into code.
+// number as FormatValue does for unit, through opsboardFormat (format.js)
+// and the unit's Spec; axis selects the compact form for axis labels. The
+// spec is made here from the unit's name, never from data.
 func jsFormatter(unit string, axis bool) string {
-	empty := `"–"`
+	s := SpecFor(unit, "")
 	if axis {
-		empty = `""`
+		s = s.Axis()
 	}
-	head := `function(v){if(v==null||v===""||isNaN(v))return ` + empty + `;var n=Number(v);`
-	num := func(minFrac, maxFrac int) string {
-		return `toLocaleString("en-US",{minimumFractionDigits:` + strconv.Itoa(minFrac) +
-			`,maximumFractionDigits:` + strconv.Itoa(maxFrac) + `})`
-	}
-	compact := `toLocaleString("en-US",{notation:"compact",maximumFractionDigits:1})`
-	switch knownUnit(unit) {
-	case unitPercent:
-		if axis {
-			return head + `return (n*100).` + num(0, 1) + `+"%";}`
-		}
-		return head + `return (n*100).` + num(1, 1) + `+"%";}`
-	case unitRatio, unitScore:
-		if axis {
-			return head + `return n.` + num(0, 2) + `;}`
-		}
-		return head + `return n.` + num(2, 2) + `;}`
-	case unitHours, unitDays:
-		suffix := `" h"`
-		if unit == unitDays {
-			suffix = `" d"`
-		}
-		if axis {
-			return head + `return n.` + num(0, 1) + `+` + suffix + `;}`
-		}
-		return head + `return n.` + num(1, 1) + `+` + suffix + `;}`
-	case unitCurrency:
-		if axis {
-			return head + `var a=Math.abs(n);return (0>n?"-":"")+"$"+(a>=1e5?a.` + compact + `:a.` + num(0, 2) + `);}`
-		}
-		return head + `var a=Math.abs(n),d=(a>=1000||a%1===0)?0:2;` +
-			`return (0>n?"-":"")+"$"+a.toLocaleString("en-US",{minimumFractionDigits:d,maximumFractionDigits:d});}`
-	case unitCount:
-		if axis {
-			return head + `return Math.abs(n)>=1e5?n.` + compact + `:n.` + num(0, 1) + `;}`
-		}
-		return head + `return n.` + num(0, 1) + `;}`
-	}
-	if axis {
-		return head + `return Math.abs(n)>=1e5?n.` + compact + `:n.` + num(0, 2) + `;}`
-	}
-	return head + `return n.` + num(0, 2) + `;}`
+	j, _ := json.Marshal(s) // escapes <, > and & as \u003c…
+	return `function(v){return opsboardFormat(` + string(j) + `,v);}`
 }

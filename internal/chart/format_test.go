@@ -205,3 +205,30 @@ func parsePoint(p string) (x, y float64, err error) {
 	y, err = strconv.ParseFloat(ys, 64)
 	return x, y, err
 }
+
+// A query's currency is written with its own symbol or code, on tiles,
+// tables and axes alike.
+func TestCurrencyOtherThanDollars(t *testing.T) {
+	for _, tc := range []struct {
+		v          float64
+		unit, want string
+	}{
+		{1234.5, "currency EUR", "€1,235"},
+		{54.2, "currency GBP", "£54.20"},
+		{1234, "currency CHF", "CHF 1,234"},
+		{-54.2, "currency EUR", "-€54.20"},
+		{1234.5, "currency JPY", "¥1,235"},
+		{54.2, "currency", "$54.20"},
+	} {
+		if got := FormatValue(tc.v, tc.unit, ""); got != tc.want {
+			t.Errorf("FormatValue(%v, %q) = %q, want %q", tc.v, tc.unit, got, tc.want)
+		}
+	}
+	f := &frame.Frame{Columns: []frame.Column{{Name: "revenue", Type: frame.Number}}, Rows: [][]any{{1234.5}}}
+	if got := columnUnit(f, 0, "currency EUR"); got != "currency EUR" {
+		t.Errorf("a revenue column of a EUR query is %q, want currency EUR", got)
+	}
+	if got := SpecFor("currency EUR", "").Axis().Format(250000); got != "€250K" {
+		t.Errorf("EUR axis label of 250,000 = %q, want €250K", got)
+	}
+}

@@ -116,7 +116,7 @@ func cellText(v any, typ frame.Type, unit string, plain bool, decimals int) stri
 		}
 		n, _ := frame.Float(v)
 		if unit == "" && finite(n) {
-			return formatFixed(n, decimals, true)
+			return Spec{Decimals: decimals, Group: true}.Format(n)
 		}
 		return FormatValue(n, unit, "")
 	}

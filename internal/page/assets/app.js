@@ -3,51 +3,52 @@
 (function () {
   "use strict";
 
-  function formatter(unit) {
-    var nf = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
-    switch (unit) {
-      case "percent": return function (v) { return v == null ? "–" : (v * 100).toFixed(Math.abs(v) < 0.1 ? 1 : 1) + "%"; };
-      case "currency": return function (v) { return v == null ? "–" : "$" + new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 }).format(v); };
-      case "hours": return function (v) { return v == null ? "–" : nf.format(v) + " h"; };
-      case "days": return function (v) { return v == null ? "–" : nf.format(v) + " d"; };
-      default: return function (v) { return v == null ? "–" : nf.format(v); };
-    }
+  // formatter writes numbers by a spec the server chose (chart.Spec), with
+  // opsboardFormat (format.js, served ahead of this script): the same
+  // algorithm as the server's, so a tooltip reads as the tile above it.
+  function formatter(spec) {
+    return function (v) { return opsboardFormat(spec || {}, v); };
   }
 
-  // applyUnits adds the formatters JSON cannot carry: value axes and tooltips
-  // show percent as 93.4%, hours as 3.2 h, and so on. Each axis and series may
-  // name its own unit (data-units) when panels mix units on y and y2.
-  function applyUnits(option, unit, units) {
+  // applyFormats adds the formatters JSON cannot carry: each value axis and
+  // series has its own spec (data-formats) when panels mix units on y and
+  // y2; the chart's main spec is the fallback.
+  function applyFormats(option, f) {
     var axes = option.yAxis ? (Array.isArray(option.yAxis) ? option.yAxis : [option.yAxis]) : [];
     axes.forEach(function (ax, i) {
       if (ax.type && ax.type !== "value") return;
-      var u = (units && units.axes && units.axes[i]) || unit;
       ax.axisLabel = ax.axisLabel || {};
-      ax.axisLabel.formatter = formatter(u);
+      ax.axisLabel.formatter = formatter((f.axes && f.axes[i]) || f.mainAxis);
     });
-    var seriesUnit = function (idx) { return (units && units.series && units.series[idx]) || unit; };
+    var xs = option.xAxis ? (Array.isArray(option.xAxis) ? option.xAxis : [option.xAxis]) : [];
+    xs.forEach(function (ax, i) {
+      if (ax.type !== "value" || !f.xAxes || !f.xAxes[i]) return;
+      ax.axisLabel = ax.axisLabel || {};
+      ax.axisLabel.formatter = formatter(f.xAxes[i]);
+    });
+    var seriesSpec = function (idx) { return (f.series && f.series[idx]) || f.main; };
     if (option.tooltip) {
       option.tooltip.valueFormatter = undefined;
       (option.series || []).forEach(function (s, idx) {
         s.tooltip = s.tooltip || {};
-        s.tooltip.valueFormatter = formatter(seriesUnit(idx));
+        s.tooltip.valueFormatter = formatter(seriesSpec(idx));
       });
     }
     (option.series || []).forEach(function (s, idx) {
       if (s.type === "gauge") {
         s.detail = s.detail || {};
-        s.detail.formatter = formatter(seriesUnit(idx));
+        s.detail.formatter = formatter(seriesSpec(idx));
         s.axisLabel = s.axisLabel || {};
-        s.axisLabel.formatter = formatter(seriesUnit(idx));
+        s.axisLabel.formatter = formatter(seriesSpec(idx));
       }
       if (s.type === "heatmap" && s.label && s.label.show) {
-        var f = formatter(seriesUnit(idx));
-        s.label.formatter = function (p) { return f(p.value[2]); };
+        var fmt = formatter(seriesSpec(idx));
+        s.label.formatter = function (p) { return fmt(p.value[2]); };
       }
     });
     if (option.visualMap) {
       var vms = Array.isArray(option.visualMap) ? option.visualMap : [option.visualMap];
-      vms.forEach(function (vm) { vm.formatter = formatter(unit); });
+      vms.forEach(function (vm) { vm.formatter = formatter(f.main); });
     }
   }
 
@@ -56,8 +57,7 @@
     var data = document.getElementById(el.getAttribute("data-option"));
     if (!data || typeof echarts === "undefined") return;
     var option = JSON.parse(data.textContent);
-    var units = el.getAttribute("data-units") ? JSON.parse(el.getAttribute("data-units")) : null;
-    applyUnits(option, el.getAttribute("data-unit") || "", units);
+    applyFormats(option, el.getAttribute("data-formats") ? JSON.parse(el.getAttribute("data-formats")) : {});
     var chart = echarts.init(el, null, { renderer: el.getAttribute("data-renderer") || "canvas" });
     chart.setOption(option);
     el.setAttribute("data-drawn", "true");
