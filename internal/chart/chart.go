@@ -443,7 +443,6 @@ func (b *build) dataHTML(t any) (template.HTML, error) {
 		`<script type="application/json" id="` + blockID + `">` + option + "</script>\n"), nil
 }
 
-
 // scriptHTML writes a self-drawing snippet: the <div> and the <script>
 // that draws into it. The nonce is dropped unless it is plain base64.
 func (b *build) scriptHTML(optionJS string) template.HTML {
