@@ -43,10 +43,17 @@ type Metric struct {
 // does not have.
 func (q *Query) checkResultColumns(cols []string) Errors {
 	var errs Errors
-	for _, c := range []struct {
+	refs := []struct {
 		key, column string
 		line        int
-	}{{"sample", q.Metric.Sample, q.Metric.sampleLine}, {"spread", q.Metric.Spread, q.Metric.spreadLine}} {
+	}{{"sample", q.Metric.Sample, q.Metric.sampleLine}, {"spread", q.Metric.Spread, q.Metric.spreadLine}}
+	for _, c := range q.Columns {
+		refs = append(refs, struct {
+			key, column string
+			line        int
+		}{"column", c.Name, c.Line})
+	}
+	for _, c := range refs {
 		if c.column != "" && !slices.Contains(cols, c.column) {
 			errs = append(errs, &Error{File: q.File, Line: c.line,
 				Msg: fmt.Sprintf("%s: the query returns no column %q (it has: %s)", c.key, c.column, strings.Join(cols, ", "))})

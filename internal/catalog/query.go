@@ -24,6 +24,8 @@ type Query struct {
 	// Metric is how the query's value combines and how sure it is (the
 	// metric model); its zero value is a plain value, as before the model.
 	Metric Metric
+	// Columns are what "-- column:" lines declare about result columns.
+	Columns []ColumnMeta
 	// SQL is the statement alone: without the header, the final ";" and any
 	// whitespace or comments around it, so it can be wrapped in a subquery.
 	SQL   string
@@ -34,7 +36,7 @@ type Query struct {
 var (
 	units         = []string{"count", "percent", "ratio", "score", "currency", "hours", "days"}
 	betters       = []string{"higher", "lower"}
-	headerKeys    = []string{"title", "description", "unit", "better", "params", "aggregate", "sample", "spread", "min_sample"}
+	headerKeys    = []string{"title", "description", "unit", "better", "params", "aggregate", "sample", "spread", "min_sample", "column"}
 	isoCurrencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
 	headerKeyRE   = regexp.MustCompile(`^([a-z_][a-z0-9_]*)(\s*):(.*)$`)
 )
@@ -212,14 +214,10 @@ func (p *queryParser) headerLine(q *Query, line int, comment string) {
 		}
 		q.Description += val
 	case "unit":
-		if code, ok := strings.CutPrefix(val, "currency "); ok {
-			if !isoCurrencyRE.MatchString(strings.TrimSpace(code)) {
-				p.errorf(line, "unit currency: %q is not an ISO 4217 code such as EUR or GBP", strings.TrimSpace(code))
-			}
-		} else if !slices.Contains(units, val) {
-			p.errorf(line, "unknown unit %q (known: %s)", val, strings.Join(units, ", "))
-		}
+		p.checkUnit(line, "unit", val)
 		q.Unit = val
+	case "column":
+		p.column(q, line, val)
 	case "better":
 		if !slices.Contains(betters, val) {
 			p.errorf(line, "unknown better %q (known: %s)", val, strings.Join(betters, ", "))
@@ -465,4 +463,67 @@ func readsOnly(body string, toks []token) (int, string) {
 		}
 	}
 	return 0, ""
+}
+
+// checkUnit checks a unit: a known one, or "currency" and an ISO code.
+func (p *queryParser) checkUnit(line int, key, val string) {
+	if code, ok := strings.CutPrefix(val, "currency "); ok {
+		if !isoCurrencyRE.MatchString(strings.TrimSpace(code)) {
+			p.errorf(line, "%s currency: %q is not an ISO 4217 code such as EUR or GBP", key, strings.TrimSpace(code))
+		}
+	} else if !slices.Contains(units, val) {
+		p.errorf(line, "unknown %s %q (known: %s)", key, val, strings.Join(units, ", "))
+	}
+}
+
+// ColumnMeta is what a query declares about one result column:
+//
+//	-- column: days_early unit=days label="Days early" format=0.0
+type ColumnMeta struct {
+	Name, Unit, Label, Format string
+	Line                      int
+}
+
+// columnAttrRE reads one key=value of a column line; values may be
+// double-quoted.
+var columnAttrRE = regexp.MustCompile(`^\s*([a-z]+)=("(?:[^"\\]|\\.)*"|\S+)`)
+
+// column reads a "-- column: NAME key=value …" line.
+func (p *queryParser) column(q *Query, line int, val string) {
+	name, rest, _ := strings.Cut(strings.TrimSpace(val), " ")
+	if !isName(name) {
+		p.errorf(line, "column: %q is not a result column name (letters, digits and _)", name)
+		return
+	}
+	for _, c := range q.Columns {
+		if c.Name == name {
+			p.errorf(line, "column %q is described twice (first on line %d)", name, c.Line)
+			return
+		}
+	}
+	c := ColumnMeta{Name: name, Line: line}
+	for rest = strings.TrimSpace(rest); rest != ""; rest = strings.TrimSpace(rest) {
+		m := columnAttrRE.FindStringSubmatch(rest)
+		if m == nil {
+			p.errorf(line, "column %s: cannot read %q (want key=value: unit, label, format)", name, rest)
+			return
+		}
+		rest = rest[len(m[0]):]
+		v := m[2]
+		if uq, err := strconv.Unquote(v); err == nil && strings.HasPrefix(v, `"`) {
+			v = uq
+		}
+		switch m[1] {
+		case "unit":
+			p.checkUnit(line, "unit", v)
+			c.Unit = v
+		case "label":
+			c.Label = v
+		case "format":
+			c.Format = v
+		default:
+			p.errorf(line, "column %s: unknown key %q (known: unit, label, format)", name, m[1])
+		}
+	}
+	q.Columns = append(q.Columns, c)
 }

@@ -419,7 +419,7 @@ func (b *build) scatter() (template.HTML, error) {
 	l := b.layout(legend)
 	yName := ""
 	if len(p.Y) == 1 {
-		yName = p.Y[0]
+		yName = ColumnLabel(f, p.Y[0])
 	}
 
 	xAxis := categoryAxis(cats)
@@ -432,7 +432,7 @@ func (b *build) scatter() (template.HTML, error) {
 			SplitLine: &opts.SplitLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: colorSplit}},
 		}
 	}
-	xAxis.Name, xAxis.NameLocation, xAxis.NameGap = p.X, "middle", 26
+	xAxis.Name, xAxis.NameLocation, xAxis.NameGap = ColumnLabel(f, p.X), "middle", 26
 	yAxis := b.valueAxis(yUnit, "left", true, "")
 	yAxis.Scale = opts.Bool(true)
 	yAxis.Name = yName
@@ -518,7 +518,7 @@ func (b *build) heatmap() (template.HTML, error) {
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
 		c := cell{rowX[r], rowY[r]}
 		d := heatCell{
-			Name:  fmt.Sprintf("%s %s · %s %s", p.Y[0], ycats[c.y], p.X, xcats[c.x]),
+			Name:  fmt.Sprintf("%s %s · %s %s", ColumnLabel(f, p.Y[0]), ycats[c.y], ColumnLabel(f, p.X), xcats[c.x]),
 			Value: []any{c.x, c.y, v},
 			Label: map[string]string{"formatter": cellLabel(v, unit)},
 		}
@@ -547,7 +547,7 @@ func (b *build) heatmap() (template.HTML, error) {
 			Left: "8", Right: "16", Top: strconv.Itoa(l.gridTop + 6), Bottom: "58", ContainLabel: opts.Bool(true),
 		}),
 		charts.WithXAxisOpts(opts.XAxis{
-			Type: "category", Data: xcats, Name: p.X, NameLocation: "middle", NameGap: 24,
+			Type: "category", Data: xcats, Name: ColumnLabel(f, p.X), NameLocation: "middle", NameGap: 24,
 			AxisLabel: &opts.AxisLabel{Color: colorMuted},
 			AxisLine:  &opts.AxisLine{Show: opts.Bool(false)},
 			AxisTick:  &opts.AxisTick{Show: opts.Bool(false)},

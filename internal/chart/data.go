@@ -210,7 +210,7 @@ func pivot(p catalog.Panel, f *frame.Frame, unit string) ([]string, []series) {
 	var out []series
 	if p.Series == "" {
 		for _, c := range cols {
-			s := newSeries(Humanize(c), c)
+			s := newSeries(ColumnLabel(f, c), c)
 			ci := f.Index(c)
 			for r, row := range f.Rows {
 				s.values[rowCat[r]] = number(row[ci])
@@ -228,7 +228,7 @@ func pivot(p catalog.Panel, f *frame.Frame, unit string) ([]string, []series) {
 		for _, c := range cols {
 			name := key
 			if len(cols) > 1 {
-				name = key + " · " + Humanize(c)
+				name = key + " · " + ColumnLabel(f, c)
 			}
 			k, ok := index[name]
 			if !ok {

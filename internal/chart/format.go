@@ -261,6 +261,12 @@ func group(s string) string {
 //     (it cannot be a share), so the number is shown as it is;
 //   - otherwise the query's unit applies.
 func columnUnit(f *frame.Frame, col int, unit string) string {
+	if col >= 0 && col < len(f.Columns) && f.Columns[col].Unit != "" {
+		return f.Columns[col].Unit // declared by the query
+	}
+	if described(f) && col != f.FirstNumeric() {
+		unit = "" // the query's unit is its measured value's alone
+	}
 	u := columnKind(f, col, unit)
 	if u == unitCurrency && knownUnit(unit) == unitCurrency {
 		return unit // with its currency code
@@ -307,6 +313,27 @@ func columnKind(f *frame.Frame, col int, unit string) string {
 		return ""
 	}
 	return unit
+}
+
+// described reports whether the query runner wrote the query's column
+// meaning into the frame (it always marks the measured value). Frames made
+// elsewhere fall back to the query's unit for every column, as before.
+func described(f *frame.Frame) bool {
+	for _, c := range f.Columns {
+		if c.Unit != "" || c.Label != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// ColumnLabel is how a column is named on a page: its declared label, else
+// its name made readable.
+func ColumnLabel(f *frame.Frame, name string) string {
+	if i := f.Index(name); i >= 0 && f.Columns[i].Label != "" {
+		return f.Columns[i].Label
+	}
+	return Humanize(name)
 }
 
 // namesRate reports whether a column name says it holds a rate or share.

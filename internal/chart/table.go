@@ -56,6 +56,7 @@ func Table(f *frame.Frame, columns []string, unit string) (template.HTML, error)
 		index    int
 		typ      frame.Type
 		unit     string
+		format   string // declared by the query's "-- column:" line
 		plain    bool
 		decimals int // for plain numbers: the same decimals down the column
 	}
@@ -63,16 +64,16 @@ func Table(f *frame.Frame, columns []string, unit string) (template.HTML, error)
 	head := make([]tableCell, len(columns))
 	for i, name := range columns {
 		ci := f.Index(name)
-		c := col{index: ci, typ: f.Columns[ci].Type}
+		c := col{index: ci, typ: f.Columns[ci].Type, format: f.Columns[ci].Format}
 		if c.typ.Numeric() {
 			c.unit = columnUnit(f, ci, unit)
 			c.plain = c.typ == frame.Integer && plainNumber(name)
-			if c.unit == "" {
+			if c.unit == "" && c.format == "" {
 				c.decimals = columnDecimals(f, ci, 2)
 			}
 		}
 		cols[i] = c
-		head[i] = tableCell{Text: Humanize(name), Num: c.typ.Numeric()}
+		head[i] = tableCell{Text: ColumnLabel(f, name), Num: c.typ.Numeric()}
 	}
 
 	rows := make([][]tableCell, len(f.Rows))
@@ -83,7 +84,7 @@ func Table(f *frame.Frame, columns []string, unit string) (template.HTML, error)
 			if c.index < len(row) {
 				v = row[c.index]
 			}
-			cells[i] = tableCell{Text: cellText(v, c.typ, c.unit, c.plain, c.decimals), Num: c.typ.Numeric()}
+			cells[i] = tableCell{Text: cellText(v, c.typ, c.unit, c.format, c.plain, c.decimals), Num: c.typ.Numeric()}
 		}
 		rows[r] = cells
 	}
@@ -101,7 +102,7 @@ func Table(f *frame.Frame, columns []string, unit string) (template.HTML, error)
 }
 
 // cellText formats one table cell.
-func cellText(v any, typ frame.Type, unit string, plain bool, decimals int) string {
+func cellText(v any, typ frame.Type, unit, format string, plain bool, decimals int) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -115,10 +116,10 @@ func cellText(v any, typ frame.Type, unit string, plain bool, decimals int) stri
 			return frame.Format(v, typ)
 		}
 		n, _ := frame.Float(v)
-		if unit == "" && finite(n) {
+		if unit == "" && format == "" && finite(n) {
 			return Spec{Decimals: decimals, Group: true}.Format(n)
 		}
-		return FormatValue(n, unit, "")
+		return FormatValue(n, unit, format)
 	}
 	return frame.Format(v, typ)
 }

@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/chart"
 	"github.com/opsboard/opsboard/internal/dashboard"
 	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/page"
@@ -109,4 +111,57 @@ func TestTilesFollowTheMetricModel(t *testing.T) {
 	if s := tiles["answer_rate"].Sample; s != "from 400 calls" {
 		t.Errorf("answer rate rests on %q, want from 400 calls", s)
 	}
+}
+
+// A percent panel with a second axis of days: the days column declares
+// its unit and label; a column that declares nothing never inherits the
+// query's percent.
+func TestColumnsCarryTheirOwnMeaning(t *testing.T) {
+	src := `-- title: Deliveries
+-- unit: percent
+-- column: days_early unit=days label="Days early"
+-- column: revenue unit="currency EUR" format="€0,0.00"
+SELECT d::date AS day, 0.9 AS on_time_rate, 3.5 + g AS days_early, 12.5 * g AS parcels, 1234.5 AS revenue
+FROM generate_series(1, 3) g, LATERAL (SELECT date '2026-03-01' + g AS d) x`
+	q, err := catalog.ParseQuery("deliveries", "sql/deliveries.sql", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := query.NewRunner(dbtest.Warehouse(t), query.Options{}).Run(context.Background(), q,
+		query.Request{Range: query.Range{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	panel := catalog.Panel{ID: "p1", Title: "On time and early", Chart: catalog.ChartLine, X: "day",
+		Y: []string{"on_time_rate", "days_early"}, Y2: []string{"days_early"}}
+	html, err := chart.Render(panel, res.Frame, chart.Options{Unit: q.Unit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := strings.ReplaceAll(mustJSON(t, chart.SpecFor("days", "").Axis()), `"`, "&#34;")
+	percent := strings.ReplaceAll(mustJSON(t, chart.SpecFor("percent", "").Axis()), `"`, "&#34;")
+	if !strings.Contains(string(html), "&#34;axes&#34;:["+percent+","+days+"]") {
+		t.Errorf("want a percent left axis and a days right axis in:\n%.800s", html)
+	}
+	if !strings.Contains(string(html), "Days early") {
+		t.Errorf("the days column's label is not on the chart")
+	}
+	table, err := chart.Table(res.Frame, nil, q.Unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Days early", "4.5 d", "90.0%", "€1,234.50", ">12.5<"} {
+		if !strings.Contains(string(table), want) {
+			t.Errorf("table lacks %q (parcels, declared nothing, must stay a plain number):\n%s", want, table)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -28,10 +28,15 @@ const (
 // Numeric reports whether values of the type can be plotted on a value axis.
 func (t Type) Numeric() bool { return t == Number || t == Integer }
 
-// Column is one result column.
+// Column is one result column. Unit, Label and Format are what the query
+// declares about it (the metric model), or for its measured value the
+// query's unit; empty when nothing is declared.
 type Column struct {
-	Name string `json:"name"`
-	Type Type   `json:"type"`
+	Name   string `json:"name"`
+	Type   Type   `json:"type"`
+	Unit   string `json:"unit,omitempty"`
+	Label  string `json:"label,omitempty"`
+	Format string `json:"format,omitempty"`
 }
 
 // Frame is a query result.

@@ -11,7 +11,7 @@ import (
 func sample() *Frame {
 	day := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 	return &Frame{
-		Columns: []Column{{"day", Date}, {"channel", Text}, {"orders", Integer}, {"csat", Number}},
+		Columns: []Column{{Name: "day", Type: Date}, {Name: "channel", Type: Text}, {Name: "orders", Type: Integer}, {Name: "csat", Type: Number}},
 		Rows: [][]any{
 			{day, "web", int64(1204), 4.41666666},
 			{day, "=HYPERLINK(\"http://evil\")", int64(7), nil},

@@ -187,7 +187,11 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 			return nil, err
 		}
 		defer release()
-		return r.db.Query(ctx, q.Bound.SQL, args, opts)
+		f, err := r.db.Query(ctx, q.Bound.SQL, args, opts)
+		if err == nil {
+			describe(f, q)
+		}
+		return f, err
 	}
 	if req.Explain || req.Probe || r.opts.CacheTTL <= 0 {
 		start := time.Now()
@@ -226,6 +230,22 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 		return nil, queryError(q, err)
 	}
 	return &Result{Frame: f, Args: values, Took: took, Expires: expires}, nil
+}
+
+// describe writes what the query declares about its columns into the
+// frame, before anyone shares it: each "-- column:" line's unit, label and
+// format, and the query's unit for the measured value (the "value" column,
+// else the first numeric one) when that column declares none. Other
+// columns never inherit the query's unit.
+func describe(f *frame.Frame, q *catalog.Query) {
+	for _, c := range q.Columns {
+		if i := f.Index(c.Name); i >= 0 {
+			f.Columns[i].Unit, f.Columns[i].Label, f.Columns[i].Format = c.Unit, c.Label, c.Format
+		}
+	}
+	if i := f.FirstNumeric(); i >= 0 && f.Columns[i].Unit == "" {
+		f.Columns[i].Unit = q.Unit
+	}
 }
 
 // flight is one database run that identical requests wait for together.
