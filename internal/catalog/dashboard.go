@@ -86,7 +86,12 @@ type Panel struct {
 	Markers []Marker
 	Width   int // of 12 grid columns; default 6 (12 for tables and heatmaps)
 	Note    string
-	Line    int
+	// Contrast is the x value (a category, such as "On time") the panel's
+	// other rows are set against: the report's highlights then say how the
+	// most different row fares against it, tying an ops condition (a late
+	// delivery) to a customer number (its CSAT).
+	Contrast string
+	Line     int
 
 	at positions // where query and each column name are written
 }
@@ -137,7 +142,7 @@ var (
 	dashboardKeys = []string{"title", "description", "range", "compare", "filters", "tiles", "panels"}
 	filterKeys    = []string{"param", "label", "options", "options_query"}
 	tileKeys      = []string{"query", "label", "format", "target"}
-	panelKeys     = []string{"title", "query", "chart", "x", "y", "y2", "series", "value", "columns", "markers", "width", "note"}
+	panelKeys     = []string{"title", "query", "chart", "x", "y", "y2", "series", "value", "columns", "markers", "width", "note", "contrast"}
 	markerKeys    = []string{"y", "label"}
 )
 
@@ -450,6 +455,12 @@ func (d *yamlDecoder) panel(n ast.Node) (Panel, bool) {
 	}
 	if e, ok := es["note"]; ok {
 		p.Note, _ = d.str(e)
+	}
+	if e, ok := es["contrast"]; ok {
+		p.Contrast, _ = d.str(e)
+		if p.X == "" || len(p.Y) == 0 {
+			d.errorf(nodePos(e.value), "%s: contrast needs x (the categories) and y (the number compared)", what)
+		}
 	}
 	return p, len(d.errs) == before
 }

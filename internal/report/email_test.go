@@ -111,3 +111,26 @@ func TestHighlights(t *testing.T) {
 		t.Errorf("record(4.4) = %q, want none", r)
 	}
 }
+
+// A panel that declares a contrast row gives one sentence tying its most
+// different category to that row; categories below the minimum sample are
+// left out.
+func TestContrastSentence(t *testing.T) {
+	f := &frame.Frame{
+		Columns: []frame.Column{{Name: "lateness", Type: frame.Text}, {Name: "csat", Type: frame.Number}, {Name: "responses", Type: frame.Integer}},
+		Rows: [][]any{
+			{"On time", 4.6, int64(1200)},
+			{"1 day late", 4.1, int64(140)},
+			{"2-3 days late", 3.2, int64(60)},
+			{"4+ days late", 1.5, int64(12)}, // too few answers to speak for
+		},
+	}
+	q := &catalog.Query{Name: "csat/by_lateness", Unit: "score", Metric: catalog.Metric{Sample: "responses"}}
+	v := &dashboard.View{PanelRange: query.Range{From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)}}
+	v.Panels = []dashboard.PanelView{{Panel: catalog.Panel{Title: "CSAT by lateness", X: "lateness", Y: []string{"csat"}, Contrast: "On time"}, Query: q, Frame: f}}
+	got := strings.Join(Highlights(v, nil), "\n")
+	want := "CSAT was 3.20 for 2-3 days late against 4.60 for on time (1 Nov – 28 Nov 2026; 60 and 1,200 responses)."
+	if got != want {
+		t.Errorf("highlights:\n%s\nwant:\n%s", got, want)
+	}
+}

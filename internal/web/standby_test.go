@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -245,6 +246,12 @@ func TestStandbyServesDashboardsAndReport(t *testing.T) {
 			if !strings.Contains(string(text), want) {
 				t.Errorf("the PDF's text lacks %q:\n%s", want, text)
 			}
+		}
+		// The highlights tie an ops number to a customer one (the
+		// lateness panel's contrast): a late bucket's CSAT against on time.
+		tie := regexp.MustCompile(`CSAT\s+was\s+[0-9.]+\s+for\s+[^\n]*?late\s+against\s+[0-9.]+\s+for\s+on\s+time`)
+		if !tie.Match(text) {
+			t.Errorf("the PDF's highlights have no sentence tying lateness to CSAT:\n%s", text)
 		}
 	})
 

@@ -2,6 +2,7 @@
 -- description: Average delivery CSAT (1 to 5) by how late the order arrived against its promised day, for answers received in the period. Shows what each day of delay costs in customer satisfaction.
 -- unit: score
 -- better: higher
+-- sample: responses
 -- params: channel text = 'all', region text = 'all'
 WITH buckets (sort, lateness) AS (
     VALUES (1, 'On time'), (2, '1 day late'), (3, '2-3 days late'), (4, '4+ days late')
