@@ -29,8 +29,8 @@ func TestNormsFollowThePeriodLength(t *testing.T) {
 	}
 	root := t.TempDir()
 	for name, body := range map[string]string{
-		"sql/calls.sql":  "-- title: Calls\n-- unit: count\n-- aggregate: sum\nSELECT count(*) AS value FROM norm_calls WHERE at >= :from::date AND at < :to::date",
-		"sql/answer.sql": "-- title: Answer rate\n-- unit: percent\n-- aggregate: ratio\n-- sample: calls\nSELECT avg(answered::int)::float8 AS value, count(*) AS calls FROM norm_calls WHERE at >= :from::date AND at < :to::date",
+		"sql/calls.sql":         "-- title: Calls\n-- unit: count\n-- aggregate: sum\nSELECT count(*) AS value FROM norm_calls WHERE at >= :from::date AND at < :to::date",
+		"sql/answer.sql":        "-- title: Answer rate\n-- unit: percent\n-- aggregate: ratio\n-- sample: calls\nSELECT avg(answered::int)::float8 AS value, count(*) AS calls FROM norm_calls WHERE at >= :from::date AND at < :to::date",
 		"dashboards/calls.yaml": "title: Calls\ntiles:\n  - query: calls\n  - query: answer\n",
 	} {
 		os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755)
