@@ -159,7 +159,7 @@ func (b *build) cartesian() (template.HTML, error) {
 			return "", err
 		}
 	}
-	cats, ss := pivot(p, f, b.o.Unit)
+	cats, ss := pivot(p, f, b.o.Unit, b.o.Sample)
 	isBar := kind == catalog.ChartBar || kind == catalog.ChartStackedBar
 	stacked := kind == catalog.ChartStackedBar
 
@@ -253,6 +253,15 @@ func (b *build) cartesian() (template.HTML, error) {
 		axisUnits = append(axisUnits, rightUnit)
 	}
 	b.units(leftUnit, axisUnits, seriesUnits(ss))
+	for _, s := range ss {
+		if s.notes != nil {
+			b.seriesNotes = make([][]string, len(ss))
+			for i, s := range ss {
+				b.seriesNotes[i] = s.notes
+			}
+			break
+		}
+	}
 
 	var c option
 	if isBar {

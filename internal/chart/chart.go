@@ -65,6 +65,10 @@ type Options struct {
 	// Nonce goes on the inline <script> of a Script snippet, for a
 	// Content-Security-Policy with script-src 'nonce-…'.
 	Nonce string
+	// Sample names the result column holding the sample size of the
+	// query's measured value (its metric model): tooltips then say what
+	// each point rests on ("from 85 responses").
+	Sample string
 }
 
 // DefaultHeight is the chart height when Options.Height is 0.
@@ -158,6 +162,7 @@ type build struct {
 	unit        string
 	axisUnits   []string
 	seriesUnits []string
+	seriesNotes [][]string // per series and point: "from 85 responses"
 	xAxisUnits  []string // value x axes (scatter) only
 }
 
@@ -431,6 +436,9 @@ func (b *build) dataHTML(t any) (template.HTML, error) {
 		"axes": specs(b.axisUnits, true), "series": specs(b.seriesUnits, false)}
 	if len(b.xAxisUnits) > 0 {
 		u["xAxes"] = specs(b.xAxisUnits, true)
+	}
+	if len(b.seriesNotes) > 0 {
+		u["notes"] = b.seriesNotes
 	}
 	formats, err := encodeJSON(u)
 	if err != nil {

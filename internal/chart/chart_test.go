@@ -562,3 +562,24 @@ func TestHumanize(t *testing.T) {
 		}
 	}
 }
+
+// A query that names its sample gets, for its measured value only, what
+// each point rests on, for the tooltips.
+func TestTooltipsSayWhatEachPointRestsOn(t *testing.T) {
+	f := &frame.Frame{
+		Columns: []frame.Column{{Name: "lateness", Type: frame.Text}, {Name: "csat", Type: frame.Number}, {Name: "responses", Type: frame.Integer}},
+		Rows:    [][]any{{"On time", 4.6, int64(1200)}, {"1 day late", 4.1, int64(140)}},
+	}
+	p := catalog.Panel{ID: "p1", Title: "CSAT by lateness", Chart: catalog.ChartBar, X: "lateness", Y: []string{"csat", "responses"}}
+	_, html := mustRender(t, p, f, Options{Unit: "score", Sample: "responses"})
+	attr := regexp.MustCompile(`data-formats="([^"]*)"`).FindStringSubmatch(html)
+	var formats struct {
+		Notes [][]string `json:"notes"`
+	}
+	if err := json.Unmarshal([]byte(htmlUnescape(attr[1])), &formats); err != nil {
+		t.Fatal(err)
+	}
+	if len(formats.Notes) != 2 || strings.Join(formats.Notes[0], "|") != "from 1,200 responses|from 140 responses" || formats.Notes[1] != nil {
+		t.Errorf("notes %q; want the csat series' samples and none for the responses series", formats.Notes)
+	}
+}

@@ -162,6 +162,7 @@ type series struct {
 	axis   int    // 0: left y axis, 1: right (y2)
 	unit   string // how its values are shown
 	values []any  // float64 or nil, one per category (scatter: [x, y] pairs)
+	notes  []string
 }
 
 // valueColumns returns the panel's value columns: Y, then any Y2 column
@@ -190,8 +191,24 @@ func contains(list []string, s string) bool {
 // distinct value of it (times each value column when there are several).
 // A category a series has no row for is nil, a gap, never 0; when rows
 // repeat an (x, series) pair the later row wins.
-func pivot(p catalog.Panel, f *frame.Frame, unit string) ([]string, []series) {
+func pivot(p catalog.Panel, f *frame.Frame, unit, sample string) ([]string, []series) {
 	xi := f.Index(p.X)
+	// The sample column speaks for the measured value only.
+	sampleCol, measured := f.Index(sample), ""
+	if m := f.FirstNumeric(); m >= 0 && sample != "" {
+		measured = f.Columns[m].Name
+	}
+	note := func(s *series, cat int, row []any) {
+		if sampleCol < 0 || s.column != measured {
+			return
+		}
+		if n, ok := frame.Float(row[sampleCol]); ok {
+			if s.notes == nil {
+				s.notes = make([]string, len(s.values))
+			}
+			s.notes[cat] = "from " + FormatValue(n, unitCount, "") + " " + strings.ReplaceAll(sample, "_", " ")
+		}
+	}
 	cats, rowCat := categories(f, xi)
 	cols := valueColumns(p)
 
@@ -214,6 +231,7 @@ func pivot(p catalog.Panel, f *frame.Frame, unit string) ([]string, []series) {
 			ci := f.Index(c)
 			for r, row := range f.Rows {
 				s.values[rowCat[r]] = number(row[ci])
+				note(&s, rowCat[r], row)
 			}
 			out = append(out, s)
 		}
@@ -237,6 +255,7 @@ func pivot(p catalog.Panel, f *frame.Frame, unit string) ([]string, []series) {
 				out = append(out, newSeries(name, c))
 			}
 			out[k].values[rowCat[r]] = number(row[f.Index(c)])
+			note(&out[k], rowCat[r], row)
 		}
 	}
 	return cats, out

@@ -279,8 +279,12 @@ func Panel(p dashboard.PanelView, index int, opts DashboardOptions) PanelBlock {
 		if opts.Print {
 			renderer = "svg"
 		}
+		sample := ""
+		if p.Query != nil {
+			sample = p.Query.Metric.Sample
+		}
 		b.Body, p.Err = chart.Render(p.Panel, p.Frame, chart.Options{
-			ID: ChartID(index, p.ID), Renderer: renderer, Animation: !opts.Print, Unit: unit,
+			ID: ChartID(index, p.ID), Renderer: renderer, Animation: !opts.Print, Unit: unit, Sample: sample,
 		})
 	}
 	if p.Frame != nil && p.Frame.Truncated && b.Err == "" {

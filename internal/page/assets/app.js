@@ -31,7 +31,12 @@
       option.tooltip.valueFormatter = undefined;
       (option.series || []).forEach(function (s, idx) {
         s.tooltip = s.tooltip || {};
-        s.tooltip.valueFormatter = formatter(seriesSpec(idx));
+        var fmt = formatter(seriesSpec(idx)), notes = f.notes && f.notes[idx];
+        // What each point rests on, when the query names its sample.
+        s.tooltip.valueFormatter = !notes ? fmt : function (v, i) {
+          var text = fmt(v);
+          return notes[i] ? text + " (" + notes[i] + ")" : text;
+        };
       });
     }
     (option.series || []).forEach(function (s, idx) {
