@@ -163,7 +163,7 @@ type build struct {
 	axisUnits   []string
 	seriesUnits []string
 	seriesNotes [][]string // per series and point: "from 85 responses"
-	xAxisUnits  []string // value x axes (scatter) only
+	xAxisUnits  []string   // value x axes (scatter) only
 }
 
 // units records the units a data-only snippet hands to the page script.
