@@ -149,10 +149,13 @@ func (s *Server) Handler() http.Handler {
 	s.registerDashboardRoutes(viewer)
 	s.registerGlossaryRoutes(viewer)
 	s.registerReportRoutes(viewer)
+	s.registerEventRoutes(viewer)
+	s.registerAlertRoutes(viewer)
 	editor := r.NewRoute().Subrouter()
 	editor.Use(s.require(access.Editor))
 	s.registerEditorRoutes(editor)
 	s.registerShareAdminRoutes(editor)
+	s.registerEventEditorRoutes(editor)
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return notFound("There is no page at %s.", r.URL.Path)
 	})
