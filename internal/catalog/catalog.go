@@ -344,3 +344,32 @@ func (t *Tile) label() string {
 	}
 	return t.Query
 }
+
+// Warnings are what is valid but likely to mislead: a tile or panel whose
+// query does not take one of its dashboard's filters shows the same number
+// whatever that filter says (the page then says "all …").
+func (c *Catalog) Warnings() Errors {
+	var out Errors
+	for _, name := range c.DashboardNames() {
+		d := c.Dashboards[name]
+		check := func(what, queryName string, line int) {
+			q, ok := c.Queries[queryName]
+			if !ok {
+				return
+			}
+			for _, f := range d.Filters {
+				if _, takes := q.Param(f.Param); !takes {
+					out = append(out, &Error{File: d.File, Line: line,
+						Msg: fmt.Sprintf("%s (query %s) does not take filter %q: it shows the same numbers whatever the filter says (the page marks it)", what, queryName, f.Param)})
+				}
+			}
+		}
+		for _, t := range d.Tiles {
+			check(fmt.Sprintf("tile %q", t.label()), t.Query, t.Line)
+		}
+		for _, p := range d.Panels {
+			check(fmt.Sprintf("panel %q", p.Title), p.Query, p.Line)
+		}
+	}
+	return out.sorted()
+}

@@ -83,3 +83,20 @@ func TestMetricHeaderIsChecked(t *testing.T) {
 		t.Errorf("a missing sample column: %v", errs)
 	}
 }
+
+func TestWarningsNameNumbersAFilterDoesNotNarrow(t *testing.T) {
+	c := &Catalog{
+		Queries: map[string]*Query{
+			"a": {Name: "a", Params: []Param{{Name: "channel"}}},
+			"b": {Name: "b"},
+		},
+		Dashboards: map[string]*Dashboard{"d": {Name: "d", File: "dashboards/d.yaml",
+			Filters: []Filter{{Param: "channel"}},
+			Tiles:   []Tile{{Query: "a", Line: 5}, {Query: "b", Line: 7}},
+		}},
+	}
+	w := c.Warnings()
+	if len(w) != 1 || !strings.HasPrefix(w[0].Error(), `dashboards/d.yaml:7: tile`) || !strings.Contains(w[0].Error(), `does not take filter "channel"`) {
+		t.Errorf("warnings %v; want one, for tile b at line 7", w)
+	}
+}

@@ -119,6 +119,9 @@ func validateCommand() *command {
 					return err
 				}
 			}
+			for _, w := range cat.Warnings() {
+				fmt.Fprintf(e.stdout, "warning: %s\n", w)
+			}
 			fmt.Fprintf(e.stdout, "ok: %d queries, %d dashboards, %d reports under %s\n",
 				len(cat.Queries), len(cat.Dashboards), len(cat.Reports), e.cfg.Dir)
 			return nil

@@ -128,6 +128,9 @@ type TileView struct {
 	// Cur and Prev are the two periods as the metric model weighs them:
 	// value, length, sample and spread.
 	Cur, Prev catalog.Point
+	// Ignores are the filters set to something other than their default
+	// that the tile's query does not take: its number is for all of them.
+	Ignores []FilterView
 	Spark     []float64
 	Err       error
 }
@@ -212,6 +215,23 @@ type PanelView struct {
 	Query *catalog.Query
 	Frame *frame.Frame
 	Err   error
+	// Ignores are the active filters the panel's query does not take.
+	Ignores []FilterView
+}
+
+// ignored lists the filters set away from their default that q does not
+// declare a parameter for.
+func (v *View) ignored(q *catalog.Query, defaults map[string]string) []FilterView {
+	if q == nil {
+		return nil
+	}
+	var out []FilterView
+	for _, f := range v.Filters {
+		if _, takes := q.Param(f.Param); !takes && f.Value != defaults[f.Param] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Builder builds views from one catalog with one runner.
@@ -296,10 +316,15 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 
 	// Goroutines below write disjoint fields and slice elements; g.Wait
 	// orders those writes before the view is read.
+	defaults := map[string]string{}
+	for _, f := range d.Filters {
+		defaults[f.Param] = defaultValue(b.Catalog, d, f)
+	}
 	v.Tiles = make([]TileView, len(d.Tiles))
 	for i, t := range d.Tiles {
 		tv := &v.Tiles[i]
 		tv.Tile, tv.Query = t, b.Catalog.Queries[t.Query]
+		tv.Ignores = v.ignored(tv.Query, defaults)
 		g.Go(func() error {
 			f, err := run(t.Query, rng)
 			if err == nil {
@@ -337,6 +362,7 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 	for i, p := range d.Panels {
 		pv := &v.Panels[i]
 		pv.Panel, pv.Query = p, b.Catalog.Queries[p.Query]
+		pv.Ignores = v.ignored(pv.Query, defaults)
 		g.Go(func() error {
 			pv.Frame, pv.Err = run(p.Query, v.PanelRange)
 			if pv.Err == nil {
@@ -354,10 +380,15 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 func (b *Builder) filters(ctx context.Context, v *View, req Request) error {
 	for _, f := range v.Dashboard.Filters {
 		fv := FilterView{Filter: f, Options: f.Options}
+		fv.Value = defaultValue(b.Catalog, v.Dashboard, f)
 		if f.OptionsQuery != "" {
 			fv.Options, fv.Err = b.options(ctx, v, f.OptionsQuery)
+			// The parameter's default ("all") is an option even when the
+			// options query does not return it.
+			if fv.Err == nil && fv.Value != "" && !contains(fv.Options, fv.Value) {
+				fv.Options = append([]string{fv.Value}, fv.Options...)
+			}
 		}
-		fv.Value = defaultValue(b.Catalog, v.Dashboard, f)
 		if raw, ok := req.Params[f.Param]; ok && raw != "" {
 			if fv.Err == nil && len(fv.Options) > 0 && !contains(fv.Options, raw) {
 				return apperr.Invalid("filter %q: %q is not one of its options", f.Label, raw)

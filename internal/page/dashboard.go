@@ -46,7 +46,10 @@ type TileBlock struct {
 	Value                     string
 	Delta, DeltaNote, Tone    string
 	// Sample says what the value rests on ("from 412 answers").
-	Sample              string
+	Sample string
+	// Scope names the active filters the number is not narrowed by
+	// ("all sales channels").
+	Scope               string
 	Target, TargetClass string
 	Spark               template.HTML
 	Err                 string
@@ -55,6 +58,7 @@ type TileBlock struct {
 // PanelBlock is one panel, drawn.
 type PanelBlock struct {
 	ID, Title, Note string
+	Scope           string // as TileBlock.Scope
 	Width           int
 	Body            template.HTML
 	Empty           bool
@@ -159,7 +163,7 @@ func CompareNote(v *dashboard.View) string {
 
 // Tile formats a tile's numbers.
 func Tile(t dashboard.TileView, note, glossary string) TileBlock {
-	b := TileBlock{Query: t.Tile.Query, Label: t.Label}
+	b := TileBlock{Query: t.Tile.Query, Label: t.Label, Scope: ScopeText(t.Ignores)}
 	unit := ""
 	if t.Query != nil {
 		unit = t.Query.Unit
@@ -244,7 +248,7 @@ func DeltaText(t dashboard.TileView, unit string) string {
 
 // Panel draws one panel.
 func Panel(p dashboard.PanelView, index int, opts DashboardOptions) PanelBlock {
-	b := PanelBlock{ID: p.ID, Title: p.Title, Note: p.Note, Width: p.Width}
+	b := PanelBlock{ID: p.ID, Title: p.Title, Note: p.Note, Width: p.Width, Scope: ScopeText(p.Ignores)}
 	if b.Width <= 0 || b.Width > 12 {
 		b.Width = 6
 		if p.Chart == catalog.ChartTable || p.Chart == catalog.ChartHeatmap {
@@ -317,4 +321,35 @@ func smallestNonZero(v float64, unit, format string) string {
 		text = chart.FormatValue(v, unit, finer)
 	}
 	return text
+}
+
+// ScopeText says which active filters a number is not narrowed by: "all
+// sales channels", "all sales channels and regions".
+func ScopeText(ignores []dashboard.FilterView) string {
+	var names []string
+	for _, f := range ignores {
+		label := f.Label
+		if label == "" {
+			label = f.Param
+		}
+		names = append(names, plural(strings.ToLower(label)))
+	}
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return "all " + names[0]
+	}
+	return "all " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// plural makes a filter's label plural, in English, for the scope note.
+func plural(s string) string {
+	switch {
+	case strings.HasSuffix(s, "s"):
+		return s
+	case strings.HasSuffix(s, "y") && !strings.HasSuffix(s, "ay") && !strings.HasSuffix(s, "ey"):
+		return s[:len(s)-1] + "ies"
+	}
+	return s + "s"
 }

@@ -1,0 +1,49 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// A number that a filter does not narrow says so on the page, and a filter
+// filled by an options query still offers the parameter's default.
+func TestIgnoredFiltersAreSaid(t *testing.T) {
+	dir := writeDefs(t, map[string]string{
+		"sql/channels.sql": "-- title: Channels\nSELECT DISTINCT channel FROM orders ORDER BY 1",
+		"sql/by_channel.sql": `-- title: Orders
+-- params: channel text = 'all'
+SELECT count(*) AS value FROM orders WHERE placed_at >= :from::date AND placed_at < :to::date
+  AND (:channel::text = 'all' OR channel = :channel::text)`,
+		"sql/everyone.sql": "-- title: Customers\nSELECT count(*) AS value FROM customers",
+		"dashboards/f.yaml": `title: Filters
+filters:
+  - param: channel
+    label: Sales channel
+    options_query: channels
+tiles:
+  - query: by_channel
+  - query: everyone
+panels:
+  - {title: Everyone, query: everyone, chart: table}
+`,
+	})
+	ts := startServer(t, demoDB(t), dir)
+	code, body, _ := get(t, ts.URL+"/d/f")
+	if code != http.StatusOK || !strings.Contains(body, `<option value="all" selected>all</option>`) {
+		t.Errorf("/d/f = %d; want the default all offered and selected though channels.sql does not return it", code)
+	}
+	if strings.Contains(body, "all sales channels") {
+		t.Errorf("with the filter at its default, nothing needs saying")
+	}
+	if code, _, _ := get(t, ts.URL+"/d/f?channel=all"); code != http.StatusOK {
+		t.Errorf("?channel=all = %d, want 200", code)
+	}
+	code, body, _ = get(t, ts.URL+"/d/f?channel=web")
+	if code != http.StatusOK {
+		t.Fatalf("?channel=web = %d", code)
+	}
+	if n := strings.Count(body, ">all sales channels<"); n != 2 {
+		t.Errorf("with channel=web, %d numbers say they are for all sales channels; want the customers tile and panel (2)", n)
+	}
+}
