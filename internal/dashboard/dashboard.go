@@ -131,8 +131,8 @@ type TileView struct {
 	// Ignores are the filters set to something other than their default
 	// that the tile's query does not take: its number is for all of them.
 	Ignores []FilterView
-	Spark     []float64
-	Err       error
+	Spark   []float64
+	Err     error
 }
 
 // metric is the tile's query's metric model.
