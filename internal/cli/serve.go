@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/opsboard/opsboard/internal/alert"
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/delivery"
@@ -29,7 +30,7 @@ type serveFlags struct {
 func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.BoolVar(&f.insecureNoAuth, "insecure-no-auth", false, "allow listening beyond loopback without accounts or an auth proxy (every visitor acts as admin)")
-	fs.BoolVar(&f.scheduler, "scheduler", true, "run the report scheduler in this process")
+	fs.BoolVar(&f.scheduler, "scheduler", true, "run the report scheduler and the alert checks in this process")
 	fs.DurationVar(&f.catchUp, "catch-up", 72*time.Hour, "how far back missed scheduled runs are still made")
 }
 
@@ -125,6 +126,29 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 	return srv.Serve(ctx, l)
 }
 
+// startAlerts runs the alert rules' checks beside the report scheduler,
+// on the same runner, mail transport and current definitions. Webhook
+// addresses named by url_env are read from the environment when sent.
+func startAlerts(ctx context.Context, e *env, srv *web.Server, svc *delivery.Service) (a *alert.Service, stop func()) {
+	a = &alert.Service{
+		DB: e.db, Runner: e.runner(), Catalog: srv.Catalog, From: e.cfg.From, BaseURL: e.cfg.BaseURL,
+		Log: e.log.With("component", "alerts"), Location: e.cfg.Location,
+	}
+	if svc.Transport != nil {
+		a.Mail = svc.Transport
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Run(ctx)
+	}()
+	if n := len(srv.Catalog().Alerts); n > 0 {
+		e.log.Info("alert checks running", "rules", n)
+	}
+	return a, func() { cancel(); <-done }
+}
+
 // resender is the web's "send now" action: a new run of the report for
 // the date, delivered to the report's recipients now. Nil without mail.
 func resender(svc *delivery.Service) func(ctx context.Context, report string, date time.Time) error {
@@ -137,11 +161,13 @@ func resender(svc *delivery.Service) func(ctx context.Context, report string, da
 	}
 }
 
-// startScheduler runs the report scheduler beside the web server; it
-// reads the server's current definitions, so reloads reach it too.
+// startScheduler runs the report scheduler and the alert checks beside
+// the web server; they read the server's current definitions, so reloads
+// reach them too.
 func startScheduler(ctx context.Context, e *env, srv *web.Server, svc *delivery.Service, catchUp time.Duration) (stop func()) {
 	sched := &delivery.Scheduler{Service: svc, Catalog: srv.Catalog, CatchUp: catchUp}
-	srv.Health = sched.Healthy
+	alerts, stopAlerts := startAlerts(ctx, e, srv, svc)
+	srv.Health = func() error { return errors.Join(sched.Healthy(), alerts.Healthy()) }
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -149,7 +175,7 @@ func startScheduler(ctx context.Context, e *env, srv *web.Server, svc *delivery.
 		sched.Run(ctx)
 	}()
 	e.log.Info("scheduler running", "reports", len(srv.Catalog().Reports), "catch_up", catchUp)
-	return func() { cancel(); <-done }
+	return func() { cancel(); <-done; stopAlerts() }
 }
 
 // checkBind is the rule for where serve may listen. With accounts or an
@@ -214,7 +240,7 @@ func watchDefinitions(ctx context.Context, e *env, srv *web.Server) {
 // fingerprint hashes the names, sizes and times of the definition files.
 func fingerprint(root string) [32]byte {
 	h := sha256.New()
-	for _, dir := range []string{"sql", "dashboards", "reports"} {
+	for _, dir := range []string{"sql", "dashboards", "reports", "alerts", "events"} {
 		filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return nil
