@@ -101,6 +101,28 @@ func (b *build) markLine(unit string) *opts.MarkLines {
 	}
 }
 
+// markDays marks the chosen days inside a trend window: a vertical line at
+// a single day (a category's centre is where its point and bar are), a
+// shaded band across several.
+func (b *build) markDays(x *charts.SingleSeries) {
+	from, to := b.o.Mark[0], b.o.Mark[1]
+	if from != to {
+		x.MarkAreas = &opts.MarkAreas{
+			Data: []any{[]any{map[string]any{"xAxis": from}, map[string]any{"xAxis": to}}},
+			MarkAreaStyle: opts.MarkAreaStyle{ItemStyle: &opts.ItemStyle{Color: "rgba(37, 99, 235, 0.10)"},
+				Label: &opts.Label{Show: opts.Bool(false)}},
+		}
+		return
+	}
+	line := map[string]any{"xAxis": to, "name": b.o.MarkLabel,
+		"lineStyle": map[string]any{"type": "solid", "color": "#2563eb", "width": 1},
+		"label":     map[string]any{"formatter": "{b}", "position": "end", "color": "#2563eb"}}
+	if x.MarkLines == nil {
+		x.MarkLines = &opts.MarkLines{MarkLineStyle: opts.MarkLineStyle{Symbol: []string{"none", "none"}}}
+	}
+	x.MarkLines.Data = append(x.MarkLines.Data, line)
+}
+
 // markerBounds widens the left axis to show markers outside the data: a
 // target above every value would otherwise fall off the chart. It returns
 // nil bounds when the markers already fit. withZero says the axis always
@@ -244,6 +266,9 @@ func (b *build) cartesian() (template.HTML, error) {
 					unit = rightUnit
 				}
 				x.MarkLines = b.markLine(unit)
+			}
+			if i == 0 && b.o.Mark != nil {
+				b.markDays(x)
 			}
 		})
 	}

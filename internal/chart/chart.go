@@ -65,6 +65,12 @@ type Options struct {
 	// Nonce goes on the inline <script> of a Script snippet, for a
 	// Content-Security-Policy with script-src 'nonce-…'.
 	Nonce string
+	// Mark shades the x categories from Mark[0] to Mark[1] (dates written
+	// 2006-01-02) on line, area and bar charts: the days a short range
+	// chose, inside the trend window drawn around them.
+	Mark *[2]string
+	// MarkLabel names a single marked day on its line ("28 Nov").
+	MarkLabel string
 	// Sample names the result column holding the sample size of the
 	// query's measured value (its metric model): tooltips then say what
 	// each point rests on ("from 85 responses").

@@ -46,6 +46,11 @@ type Request struct {
 	// view's range: a daily report's tiles cover yesterday while its charts
 	// show the weeks around it.
 	PanelRange string
+	// Trend draws the time-series panels of a short range (under a week)
+	// over the TrendDays days ending on its last day, with the range
+	// marked: "yesterday" then reads as a day in its trend, not one dot.
+	// Panels whose x is not a date keep the chosen range.
+	Trend bool
 }
 
 // View is a dashboard computed for one request.
@@ -209,12 +214,19 @@ func (t TileView) OnTarget() (met, has bool) {
 	return t.Value >= *t.Target, true
 }
 
+// TrendDays is the trend window of a short range's time-series panels.
+const TrendDays = 28
+
 // PanelView is a panel's result.
 type PanelView struct {
 	catalog.Panel
 	Query *catalog.Query
 	Frame *frame.Frame
 	Err   error
+	// Range is what the panel shows; Marked, when set, is the view's own
+	// range inside a longer trend window, to be shaded.
+	Range  query.Range
+	Marked *query.Range
 	// Ignores are the active filters the panel's query does not take.
 	Ignores []FilterView
 }
@@ -358,17 +370,24 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		}
 	}
 
+	trend := req.Trend && req.PanelRange == "" && rng.Days() < 7
 	v.Panels = make([]PanelView, len(d.Panels))
 	for i, p := range d.Panels {
 		pv := &v.Panels[i]
 		pv.Panel, pv.Query = p, b.Catalog.Queries[p.Query]
 		pv.Ignores = v.ignored(pv.Query, defaults)
 		g.Go(func() error {
-			pv.Frame, pv.Err = run(p.Query, v.PanelRange)
-			if pv.Err == nil {
-				pv.Err = checkColumns(p, pv.Frame)
+			pv.Range = v.PanelRange
+			if trend {
+				window := query.Range{From: rng.To.AddDate(0, 0, -TrendDays), To: rng.To}
+				pv.Frame, pv.Err = run(p.Query, window)
+				if pv.Err == nil && isTimeSeries(p, pv.Frame) {
+					pv.Range, pv.Marked = window, &rng
+					return checkColumnsInto(p, pv)
+				}
 			}
-			return nil
+			pv.Frame, pv.Err = run(p.Query, v.PanelRange)
+			return checkColumnsInto(p, pv)
 		})
 	}
 	g.Wait()
@@ -494,6 +513,20 @@ func sparkSlices(r query.Range) []query.Range {
 		out = append(out, query.Range{From: from, To: to})
 	}
 	return out
+}
+
+// checkColumnsInto records a missing column as the panel's error.
+func checkColumnsInto(p catalog.Panel, pv *PanelView) error {
+	if pv.Err == nil {
+		pv.Err = checkColumns(p, pv.Frame)
+	}
+	return nil
+}
+
+// isTimeSeries reports whether a panel's x column holds dates or times.
+func isTimeSeries(p catalog.Panel, f *frame.Frame) bool {
+	i := f.Index(p.X)
+	return p.X != "" && i >= 0 && (f.Columns[i].Type == frame.Date || f.Columns[i].Type == frame.Time)
 }
 
 // checkColumns makes sure the frame has every column the panel names.

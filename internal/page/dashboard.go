@@ -287,8 +287,16 @@ func Panel(p dashboard.PanelView, index int, opts DashboardOptions) PanelBlock {
 		if p.Query != nil {
 			sample = p.Query.Metric.Sample
 		}
+		var mark *[2]string
+		markLabel := ""
+		if p.Marked != nil {
+			markLabel = p.Marked.Day().Format("2 Jan")
+			mark = &[2]string{p.Marked.From.Format(query.DateLayout), p.Marked.Day().Format(query.DateLayout)}
+			b.Note = strings.TrimSpace("The " + itoa(p.Range.Days()) + " days to " + p.Marked.Day().Format("2 Jan") +
+				"; the chosen " + dayWord(p.Marked.Days()) + " marked. " + b.Note)
+		}
 		b.Body, p.Err = chart.Render(p.Panel, p.Frame, chart.Options{
-			ID: ChartID(index, p.ID), Renderer: renderer, Animation: !opts.Print, Unit: unit, Sample: sample,
+			ID: ChartID(index, p.ID), Renderer: renderer, Animation: !opts.Print, Unit: unit, Sample: sample, Mark: mark, MarkLabel: markLabel,
 		})
 	}
 	if p.Frame != nil && p.Frame.Truncated && b.Err == "" {
@@ -352,4 +360,11 @@ func plural(s string) string {
 		return s[:len(s)-1] + "ies"
 	}
 	return s + "s"
+}
+
+func dayWord(n int) string {
+	if n == 1 {
+		return "day"
+	}
+	return "days"
 }

@@ -119,7 +119,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	path := "/d/" + d.Name
 	req := s.viewRequest(r, d, nil)
-	req.MaxRows = s.pageRows
+	req.MaxRows, req.Trend = s.pageRows, true
 	q := canonicalQuery(r, d, nil)
 	now := s.runner.Now()
 	key := viewKey(d.Name, q.Encode(), s.runner.Today().Format(query.DateLayout))

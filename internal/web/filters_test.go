@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A number that a filter does not narrow says so on the page, and a filter
@@ -45,5 +46,40 @@ panels:
 	}
 	if n := strings.Count(body, ">all sales channels<"); n != 2 {
 		t.Errorf("with channel=web, %d numbers say they are for all sales channels; want the customers tile and panel (2)", n)
+	}
+}
+
+// "Yesterday" draws its time series over the 28 days to yesterday with
+// yesterday marked; a panel of categories keeps the chosen day.
+func TestShortRangesDrawTheirTrend(t *testing.T) {
+	dir := writeDefs(t, map[string]string{
+		"sql/daily.sql": `-- title: Orders per day
+SELECT placed_at::date AS day, count(*) AS orders FROM orders
+WHERE placed_at >= :from::date AND placed_at < :to::date GROUP BY 1 ORDER BY 1`,
+		"sql/by_channel.sql": `-- title: Orders by channel
+SELECT channel, count(*) AS orders FROM orders
+WHERE placed_at >= :from::date AND placed_at < :to::date GROUP BY 1 ORDER BY 1`,
+		"dashboards/t.yaml": `title: Trend
+range: yesterday
+panels:
+  - {title: Daily, query: daily, chart: line, x: day, y: orders}
+  - {title: Channels, query: by_channel, chart: bar, x: channel, y: orders}
+`,
+	})
+	ts := startServer(t, demoDB(t), dir)
+	code, body, _ := get(t, ts.URL+"/d/t")
+	if code != http.StatusOK {
+		t.Fatalf("/d/t = %d", code)
+	}
+	if n := strings.Count(body, "The 28 days to"); n != 1 {
+		t.Errorf("%d panels say they show the 28 days to yesterday; want the daily one only", n)
+	}
+	if !strings.Contains(body, `"lineStyle":{"color":"#2563eb"`) {
+		t.Errorf("the daily chart does not shade the chosen day")
+	}
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format("2006-01-02")
+	monthAgo := time.Now().UTC().AddDate(0, 0, -28).Format("2006-01-02")
+	if !strings.Contains(body, monthAgo) || !strings.Contains(body, `"xAxis":"`+yesterday+`"`) {
+		t.Errorf("want the daily chart from %s with %s shaded", monthAgo, yesterday)
 	}
 }

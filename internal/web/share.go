@@ -119,7 +119,7 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 			return notFound("The dashboard this link showed no longer exists.")
 		}
 		req := s.viewRequest(r, d, link)
-		req.MaxRows = s.pageRows
+		req.MaxRows, req.Trend = s.pageRows, true
 		v, err := s.builder().Build(r.Context(), d, req)
 		if err != nil {
 			return err
