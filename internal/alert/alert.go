@@ -338,7 +338,8 @@ func (s *Service) Deliver(ctx context.Context) {
 		if !permanent(err) && attempt < s.maxAttempts() {
 			next = s.now().Add(max(s.backoff(attempt), webhook.RetryAfter(err)))
 		}
-		msg := report.RedactText(err.Error())
+		// Webhook errors name the host only, mail errors never the password.
+		msg := err.Error()
 		if rerr := record(ctx, func(ctx context.Context) error { return s.DB.MarkNoticeFailed(ctx, n.ID, msg, next) }); rerr != nil {
 			log.Error("notice failed, and the attempt was not recorded", "err", msg, "record_err", rerr)
 			return

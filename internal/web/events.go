@@ -145,7 +145,18 @@ func (s *Server) renderEvents(w http.ResponseWriter, r *http.Request, status int
 			data.Dashboards = append(data.Dashboards, page.Choice{Value: name, Label: c.Dashboards[name].Title,
 				Selected: slices.Contains(data.Draft.Dashboards, name) || data.Draft.Dashboards == nil && name == data.Dashboard})
 		}
-		for _, name := range c.QueryNames() {
+		// The metrics are what the dashboards show, not the queries behind
+		// filters or events.
+		var shown []string
+		for _, name := range c.DashboardNames() {
+			for _, q := range c.Dashboards[name].UsedQueries() {
+				if !slices.Contains(shown, q) && c.Queries[q] != nil {
+					shown = append(shown, q)
+				}
+			}
+		}
+		slices.Sort(shown)
+		for _, name := range shown {
 			data.Metrics = append(data.Metrics, page.Choice{Value: name, Label: c.Queries[name].Title, Selected: slices.Contains(data.Draft.Metrics, name)})
 		}
 		if data.Draft.Day == "" {

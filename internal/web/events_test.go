@@ -109,7 +109,7 @@ func TestAlertsPageListsFirings(t *testing.T) {
 		t.Fatalf("GET /alerts = %d:\n%s", code, body)
 	}
 	for _, want := range []string{`data-firing="` + itoa(f.ID) + `"`, "87.1% for today so far", "firing", "2026-03-05",
-		`data-rule="on-time-below-target"`, "below 92.0%, today so far", "https://hooks.slack.com/…", "ops-leads@example.com"} {
+		`data-rule="on-time-below-target"`, "below 92.0%, yesterday", "https://hooks.slack.com/…", "ops-leads@example.com"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/alerts lacks %q", want)
 		}
