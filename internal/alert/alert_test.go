@@ -373,3 +373,35 @@ webhooks: [https://hooks.example.com/x]
 		}
 	}
 }
+
+func TestCheckNow(t *testing.T) {
+	today := query.Today(time.Now(), time.UTC)
+	setMetric(t, "web", map[time.Time]float64{today.AddDate(0, 0, -1): 3})
+	hk := startHooks(t, nil)
+	root := writeDefs(t, map[string]string{"alerts/low.yaml": `dashboard: ops
+tile: kpi/level
+params: {channel: web}
+condition: below
+threshold: 4
+schedule: "0 8 * * *"
+webhooks: [` + hk.URL + `/hook]
+`})
+	clk := &clock{now: today.Add(15 * time.Hour)}
+	svc := replica(t, root, clk, "", nil)
+	check, err := svc.CheckNow(context.Background(), "low")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if check == nil {
+		t.Fatal("CheckNow claimed no check")
+	}
+	if firings, _ := notices(t, "low"); len(firings) != 1 || firings[0].Value != 3 {
+		t.Errorf("firings after CheckNow: %+v, want one at 3", firings)
+	}
+	if got := hk.bodies("/hook"); len(got) != 1 {
+		t.Errorf("webhook got %d posts, want 1", len(got))
+	}
+	if _, err := svc.CheckNow(context.Background(), "nope"); err == nil {
+		t.Errorf("CheckNow of an unknown rule succeeded")
+	}
+}
