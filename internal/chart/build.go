@@ -51,6 +51,38 @@ func (b *build) valueAxis(unit, position string, split bool, color string) opts.
 	return ax
 }
 
+// scoreCap bounds a score axis by its scale: a 1–5 CSAT axis ends at 5,
+// not at ECharts' next round number (5.1), and a 0–10 one at 10. Other
+// units, and scores beyond 10 (NPS), are left to ECharts (nil).
+func scoreCap(ss []series, axis int, unit string) any {
+	if unit != unitScore {
+		return nil
+	}
+	hi, seen := math.Inf(-1), false
+	for _, s := range ss {
+		if s.axis != axis {
+			continue
+		}
+		for _, v := range s.values {
+			if x, ok := v.(float64); ok {
+				if x < 0 {
+					return nil
+				}
+				hi, seen = math.Max(hi, x), true
+			}
+		}
+	}
+	switch {
+	case !seen:
+		return nil
+	case hi <= 5:
+		return 5
+	case hi <= 10:
+		return 10
+	}
+	return nil
+}
+
 func categoryAxis(cats []string) opts.XAxis {
 	label := &opts.AxisLabel{Color: colorMuted, HideOverlap: opts.Bool(true)}
 	// A few named categories (ticket categories, carriers) are all worth
@@ -212,6 +244,9 @@ func (b *build) cartesian() (template.HTML, error) {
 	left := b.valueAxis(leftUnit, "left", true, leftColor)
 	left.Scale = opts.Bool(scaled)
 	left.Min, left.Max = b.markerBounds(ss, stacked, !scaled)
+	if left.Max == nil {
+		left.Max = scoreCap(ss, 0, leftUnit)
+	}
 	pointer := "line"
 	if isBar {
 		pointer = "shadow"
@@ -301,6 +336,7 @@ func (b *build) cartesian() (template.HTML, error) {
 			// (orders as bars, on-time rate as a line), fitted to their data.
 			ax := b.valueAxis(rightUnit, "right", false, rightColor)
 			ax.Scale = opts.Bool(true)
+			ax.Max = scoreCap(ss, 1, rightUnit)
 			bar.ExtendYAxis(ax)
 		}
 		c = bar
@@ -314,6 +350,7 @@ func (b *build) cartesian() (template.HTML, error) {
 		if hasRight {
 			ax := b.valueAxis(rightUnit, "right", false, rightColor)
 			ax.Scale = opts.Bool(scaled)
+			ax.Max = scoreCap(ss, 1, rightUnit)
 			line.ExtendYAxis(ax)
 		}
 		c = line

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-echarts/go-echarts/v2/opts"
 
@@ -30,16 +31,16 @@ func TestRenderEveryKind(t *testing.T) {
 		{"area", catalog.Panel{Chart: catalog.ChartArea, X: "day", Y: []string{"orders"}}, dailyFrame(3), "count",
 			[]string{"Orders"}, []string{`"type":"line"`, `"areaStyle"`, `"data":[1180,1228,1276]`}},
 		{"bar", catalog.Panel{Chart: catalog.ChartBar, X: "channel", Y: []string{"orders"}}, channelFrame(), "count",
-			[]string{"Orders"}, []string{`"type":"bar"`, `"data":["web","app","marketplace"]`, `"data":[5210,3920,1730]`}},
+			[]string{"Orders"}, []string{`"type":"bar"`, `"data":["Web","App","Marketplace"]`, `"data":[5210,3920,1730]`}},
 		{"stacked_bar", catalog.Panel{Chart: catalog.ChartStackedBar, X: "day", Y: []string{"orders"}, Series: "channel"}, stackedFrame(), "count",
-			[]string{"web", "app", "marketplace"}, []string{`"type":"bar"`, `"stack":"total"`}},
+			[]string{"Web", "App", "Marketplace"}, []string{`"type":"bar"`, `"stack":"total"`}},
 		{"pie", catalog.Panel{Chart: catalog.ChartPie, X: "channel", Y: []string{"orders"}}, channelFrame(), "count",
-			[]string{"orders"}, []string{`"type":"pie"`, `"radius":["45%","70%"]`, `{"name":"web","value":5210}`, `{"name":"marketplace","value":1730}`}},
+			[]string{"orders"}, []string{`"type":"pie"`, `"radius":["45%","70%"]`, `{"name":"Web","value":5210}`, `{"name":"Marketplace","value":1730}`}},
 		{"scatter", catalog.Panel{Chart: catalog.ChartScatter, X: "on_time_rate", Y: []string{"csat"}, Series: "region"}, scatterFrame(), "score",
-			[]string{"north", "south", "east", "west"}, []string{`"type":"scatter"`, `[0.82,3.9]`, `"dimensions":["on_time_rate","csat"]`}},
+			[]string{"North", "South", "East", "West"}, []string{`"type":"scatter"`, `[0.82,3.9]`, `"dimensions":["on_time_rate","csat"]`}},
 		{"heatmap", catalog.Panel{Chart: catalog.ChartHeatmap, X: "month_offset", Y: []string{"cohort"}, Value: "retained_rate"}, cohortFrame(), "percent",
 			[]string{"retained_rate"}, []string{`"type":"heatmap"`, `"visualMap"`, `"data":["0","1","2","3","4","5"]`,
-				`"data":["2025-07-01","2025-08-01","2025-09-01","2025-10-01","2025-11-01","2025-12-01"]`, `"value":[1,0,0.37]`, `"formatter":"37%"`}},
+				`"data":["Jul 2025","Aug 2025","Sep 2025","Oct 2025","Nov 2025","Dec 2025"]`, `"value":[1,0,0.37]`, `"formatter":"37%"`}},
 		{"gauge", catalog.Panel{Chart: catalog.ChartGauge, Y: []string{"csat"}}, kpiFrame(4.32), "score",
 			[]string{"csat"}, []string{`"type":"gauge"`, `{"name":"csat","value":4.32}`, `"max":5`}},
 		{"funnel", catalog.Panel{Chart: catalog.ChartFunnel, X: "step", Y: []string{"customers"}}, funnelFrame(), "count",
@@ -114,8 +115,8 @@ func TestLongFormatPivot(t *testing.T) {
 	p := catalog.Panel{ID: "p1", Title: "On-time by region", Chart: catalog.ChartLine, X: "day", Y: []string{"on_time_rate"}, Series: "region"}
 	b, _ := mustRender(t, p, regionFrame(), Options{Unit: "percent"})
 	want := map[string]string{
-		"east": "[0.9 0.91 0.92]",
-		"west": "[0.9 <nil> 0.92]", // no row for day 2: a gap, not 0
+		"East": "[0.9 0.91 0.92]",
+		"West": "[0.9 <nil> 0.92]", // no row for day 2: a gap, not 0
 	}
 	ss := seriesOf(t, b)
 	if len(ss) != 2 {
@@ -416,7 +417,7 @@ func TestSeriesColorsAcrossPanels(t *testing.T) {
 	line := catalog.Panel{ID: "p2", Title: "b", Chart: catalog.ChartLine, X: "day", Y: []string{"orders"}, Series: "channel"}
 	b2, _ := mustRender(t, line, f, Options{})
 
-	for _, name := range []string{"web", "marketplace"} {
+	for _, name := range []string{"Web", "Marketplace"} {
 		c1, c2 := colorOf(b1, name), colorOf(b2, name)
 		if c1 != c2 || c1 != SeriesColor(name) {
 			t.Errorf("series %q: want the same colour on both panels (%s), got %s and %s", name, SeriesColor(name), c1, c2)
@@ -582,4 +583,37 @@ func TestTooltipsSayWhatEachPointRestsOn(t *testing.T) {
 	if len(formats.Notes) != 2 || strings.Join(formats.Notes[0], "|") != "from 1,200 responses|from 140 responses" || formats.Notes[1] != nil {
 		t.Errorf("notes %q; want the csat series' samples and none for the responses series", formats.Notes)
 	}
+}
+
+// Categories read as words, months as "Aug 2026", and a 1–5 score axis ends
+// at 5.
+func TestReadableLabelsAndScoreAxis(t *testing.T) {
+	f := &frame.Frame{
+		Columns: []frame.Column{{Name: "category", Type: frame.Text}, {Name: "csat", Type: frame.Number}},
+		Rows:    [][]any{{"where_is_my_order", 4.02}, {"not_as_described", 4.61}},
+	}
+	b, _ := mustRender(t, catalog.Panel{ID: "p1", Title: "By category", Chart: catalog.ChartBar, X: "category", Y: []string{"csat"}}, f, Options{Unit: "score"})
+	opt := mustJSON(t, b.tree)
+	for _, want := range []string{`"data":["Where is my order","Not as described"]`, `"max":5`} {
+		if !strings.Contains(opt, want) {
+			t.Errorf("want %s in:\n%s", want, opt)
+		}
+	}
+	months := &frame.Frame{
+		Columns: []frame.Column{{Name: "month", Type: frame.Date}, {Name: "churned", Type: frame.Integer}},
+		Rows:    [][]any{{time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), int64(3)}, {time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), int64(5)}},
+	}
+	b, _ = mustRender(t, catalog.Panel{ID: "p2", Title: "Churn", Chart: catalog.ChartLine, X: "month", Y: []string{"churned"}}, months, Options{})
+	if opt := mustJSON(t, b.tree); !strings.Contains(opt, `"data":["Aug 2026","Sep 2026"]`) {
+		t.Errorf("months not written as Aug 2026:\n%s", opt)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	j, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(j)
 }

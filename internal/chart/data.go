@@ -3,6 +3,7 @@ package chart
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,21 +71,41 @@ func number(v any) any {
 }
 
 // labeler turns the cells of one column into category labels: dates as
-// YYYY-MM-DD, timestamps the same when they all fall on midnight (else
-// "YYYY-MM-DD HH:MM"), NULL as "(none)".
+// YYYY-MM-DD, or "Aug 2026" when every date is the first of its month (a
+// monthly series); timestamps the same when they all fall on midnight
+// (else "YYYY-MM-DD HH:MM"); codes written in lower case with underscores
+// ("where_is_my_order", "reno") readably ("Where is my order", "Reno")
+// when the whole column is such codes; NULL as "(none)".
 type labeler struct {
 	typ       frame.Type
 	datesOnly bool
+	monthly   bool
+	codes     bool
 }
 
+// codeRE matches a value written as a code: lower case, digits and _.
+var codeRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
 func newLabeler(f *frame.Frame, col int) labeler {
-	l := labeler{typ: f.Columns[col].Type, datesOnly: true}
+	l := labeler{typ: f.Columns[col].Type, datesOnly: true, monthly: true, codes: f.Columns[col].Type == frame.Text}
+	seen := 0
 	for _, row := range f.Rows {
-		if t, ok := row[col].(time.Time); ok && (t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0) {
-			l.datesOnly = false
-			break
+		switch x := row[col].(type) {
+		case time.Time:
+			seen++
+			if x.Hour() != 0 || x.Minute() != 0 || x.Second() != 0 {
+				l.datesOnly = false
+			}
+			if x.Day() != 1 {
+				l.monthly = false
+			}
+		case string:
+			if !codeRE.MatchString(x) {
+				l.codes = false
+			}
 		}
 	}
+	l.monthly = l.monthly && l.datesOnly && seen > 1
 	return l
 }
 
@@ -92,7 +113,14 @@ func (l labeler) label(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "(none)"
+	case string:
+		if l.codes {
+			return Humanize(x)
+		}
 	case time.Time:
+		if l.monthly {
+			return x.Format("Jan 2006")
+		}
 		if l.typ == frame.Date || l.datesOnly {
 			return x.Format("2006-01-02")
 		}
