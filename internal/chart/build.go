@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"sort"
 	"strconv"
+	"time"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/frame"
 )
 
 // This file builds each chart kind. What go-echarts v2.6.7 cannot say is
@@ -214,6 +217,21 @@ func (b *build) cartesian() (template.HTML, error) {
 		}
 	}
 	cats, ss := pivot(p, f, b.o.Unit, b.o.Sample)
+	partial := partialBucket(f, f.Index(p.X), b.o.RangeEnd)
+	if partial != "" && len(cats) > 1 {
+		last := len(cats) - 1
+		for i := range ss {
+			if ss[i].notes == nil {
+				ss[i].notes = make([]string, len(cats))
+			}
+			if ss[i].notes[last] != "" {
+				ss[i].notes[last] += "; "
+			}
+			ss[i].notes[last] += "partial: the " + partial + " is not over"
+		}
+	} else {
+		partial = ""
+	}
 	isBar := kind == catalog.ChartBar || kind == catalog.ChartStackedBar
 	stacked := kind == catalog.ChartStackedBar
 
@@ -383,8 +401,74 @@ func (b *build) cartesian() (template.HTML, error) {
 			case stacked:
 				s["emphasis"] = tree{"focus": "series"}
 			}
+			if partial != "" {
+				b.drawPartial(t, s, i, len(cats)-1, colors[i])
+			}
 		}
 	})
+}
+
+// drawPartial draws the last bucket of a series as not over: a bar at half
+// strength, the last segment of a line faded (a hidden piecewise visual map
+// on the x dimension colours it).
+func (b *build) drawPartial(t, s tree, i, last int, color string) {
+	if s["type"] == "bar" {
+		if data, ok := s["data"].([]any); ok && last < len(data) && data[last] != nil {
+			data[last] = tree{"value": data[last], "itemStyle": tree{"opacity": 0.4}}
+		}
+		return
+	}
+	vm, _ := t["visualMap"].([]any)
+	t["visualMap"] = append(vm, tree{
+		"type": "piecewise", "show": false, "dimension": 0, "seriesIndex": i,
+		// Both pieces bounded: ECharts fails on open-ended ones here.
+		"pieces": []any{tree{"gte": 0, "lte": last - 1, "color": color}, tree{"gt": last - 1, "lte": last, "color": rgba(color, 0.35)}},
+	})
+}
+
+// partialBucket says whether the last x value of a weekly or monthly
+// series starts a bucket that runs past end: "month" or "week", else "".
+// Daily series end with the range and are never partial.
+func partialBucket(f *frame.Frame, xi int, end time.Time) string {
+	if xi < 0 || end.IsZero() {
+		return ""
+	}
+	var days []time.Time
+	seen := map[time.Time]bool{}
+	for _, row := range f.Rows {
+		t, ok := row[xi].(time.Time)
+		if !ok {
+			continue
+		}
+		t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+		if !seen[t] {
+			seen[t] = true
+			days = append(days, t)
+		}
+	}
+	if len(days) < 2 {
+		return ""
+	}
+	sort.Slice(days, func(a, b int) bool { return days[a].Before(days[b]) })
+	last := days[len(days)-1]
+	monthly, weekly := true, true
+	for i, d := range days {
+		if d.Day() != 1 {
+			monthly = false
+		}
+		if i > 0 {
+			if gap := int(d.Sub(days[i-1]).Hours()/24 + 0.5); gap%7 != 0 {
+				weekly = false
+			}
+		}
+	}
+	switch {
+	case monthly && last.AddDate(0, 1, 0).After(end):
+		return "month"
+	case weekly && !monthly && last.AddDate(0, 0, 7).After(end):
+		return "week"
+	}
+	return ""
 }
 
 // axisColor is the colour of the only series on an axis, or "" when the

@@ -26,6 +26,7 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -71,6 +72,11 @@ type Options struct {
 	Mark *[2]string
 	// MarkLabel names a single marked day on its line ("28 Nov").
 	MarkLabel string
+	// RangeEnd is the end (exclusive) of the range the panel shows: the
+	// last bucket of a weekly or monthly series that runs past it is not
+	// over, and is drawn as partial (a lighter bar, a faded line, and
+	// "partial" in the tooltip). Zero: not checked.
+	RangeEnd time.Time
 	// Sample names the result column holding the sample size of the
 	// query's measured value (its metric model): tooltips then say what
 	// each point rests on ("from 85 responses").

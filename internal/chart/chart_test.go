@@ -617,3 +617,41 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(j)
 }
+
+// The last bucket of a monthly or weekly series that runs past the range
+// is drawn as partial, and its tooltip says so; a daily series is not.
+func TestUnfinishedLastBucketIsPartial(t *testing.T) {
+	month := func(m time.Month) time.Time { return time.Date(2026, m, 1, 0, 0, 0, 0, time.UTC) }
+	monthly := &frame.Frame{
+		Columns: []frame.Column{{Name: "month", Type: frame.Date}, {Name: "churn_rate", Type: frame.Number}},
+		Rows:    [][]any{{month(9), 0.21}, {month(10), 0.22}, {month(11), 0.175}},
+	}
+	end := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	line := catalog.Panel{ID: "p1", Title: "Churn", Chart: catalog.ChartLine, X: "month", Y: []string{"churn_rate"}}
+	b, html := mustRender(t, line, monthly, Options{Unit: "percent", RangeEnd: end})
+	opt := mustJSON(t, b.tree)
+	if !strings.Contains(opt, `"type":"piecewise"`) || !strings.Contains(opt, `"gt":1`) {
+		t.Errorf("the unfinished November is not drawn faded:\n%s", opt)
+	}
+	if !strings.Contains(html, "partial: the month is not over") {
+		t.Errorf("the tooltip notes do not say the month is partial")
+	}
+	weekly := &frame.Frame{
+		Columns: []frame.Column{{Name: "week", Type: frame.Date}, {Name: "orders", Type: frame.Integer}},
+		Rows: [][]any{{time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), int64(1700)}, {time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), int64(1500)},
+			{time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC), int64(1650)}},
+	}
+	bar := catalog.Panel{ID: "p2", Title: "Orders per week", Chart: catalog.ChartBar, X: "week", Y: []string{"orders"}}
+	b, _ = mustRender(t, bar, weekly, Options{RangeEnd: end})
+	if opt := mustJSON(t, b.tree); !strings.Contains(opt, `{"itemStyle":{"opacity":0.4},"value":1500}`) {
+		t.Errorf("the week of 23 Nov (ending 30 Nov, after the range) is not a lighter bar:\n%s", opt)
+	}
+	b, _ = mustRender(t, bar, weekly, Options{RangeEnd: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)})
+	if opt := mustJSON(t, b.tree); strings.Contains(opt, `"opacity":0.4`) {
+		t.Errorf("a week that is over is drawn as partial")
+	}
+	_, html = mustRender(t, catalog.Panel{ID: "p3", Title: "Daily", Chart: catalog.ChartLine, X: "day", Y: []string{"orders"}}, dailyFrame(5), Options{RangeEnd: end})
+	if strings.Contains(html, "partial") {
+		t.Errorf("a daily series is drawn as partial")
+	}
+}

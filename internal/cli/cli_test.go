@@ -88,6 +88,10 @@ func TestValidateWithDatabase(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "ok:") {
 		t.Fatalf("validate --db exit %d:\n%s%s", code, out, errOut)
 	}
+	// The NPS tile does not follow the channel filter: valid, but said.
+	if !strings.Contains(errOut, `warning: dashboards/daily-ops.yaml:`) || !strings.Contains(errOut, `(query kpi/nps) does not take filter "channel"`) {
+		t.Errorf("validate warns of no tile that ignores a filter:\n%s", errOut)
+	}
 }
 
 func TestQueryTableOutput(t *testing.T) {

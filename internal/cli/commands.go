@@ -120,7 +120,7 @@ func validateCommand() *command {
 				}
 			}
 			for _, w := range cat.Warnings() {
-				fmt.Fprintf(e.stdout, "warning: %s\n", w)
+				fmt.Fprintf(e.stderr, "warning: %s\n", w)
 			}
 			fmt.Fprintf(e.stdout, "ok: %d queries, %d dashboards, %d reports under %s\n",
 				len(cat.Queries), len(cat.Dashboards), len(cat.Reports), e.cfg.Dir)

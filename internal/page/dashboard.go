@@ -296,7 +296,7 @@ func Panel(p dashboard.PanelView, index int, opts DashboardOptions) PanelBlock {
 				"; the chosen " + dayWord(p.Marked.Days()) + " marked. " + b.Note)
 		}
 		b.Body, p.Err = chart.Render(p.Panel, p.Frame, chart.Options{
-			ID: ChartID(index, p.ID), Renderer: renderer, Animation: !opts.Print, Unit: unit, Sample: sample, Mark: mark, MarkLabel: markLabel,
+			ID: ChartID(index, p.ID), Renderer: renderer, Animation: !opts.Print, Unit: unit, Sample: sample, Mark: mark, MarkLabel: markLabel, RangeEnd: p.Range.To,
 		})
 	}
 	if p.Frame != nil && p.Frame.Truncated && b.Err == "" {

@@ -64,7 +64,15 @@
     var option = JSON.parse(data.textContent);
     applyFormats(option, el.getAttribute("data-formats") ? JSON.parse(el.getAttribute("data-formats")) : {});
     var chart = echarts.init(el, null, { renderer: el.getAttribute("data-renderer") || "canvas" });
-    chart.setOption(option);
+    try {
+      chart.setOption(option);
+    } catch (err) {
+      // One chart that cannot be drawn must not leave the others blank.
+      el.setAttribute("data-drawn", "false");
+      el.textContent = "This chart could not be drawn.";
+      if (window.console) console.error("opsboard: chart " + el.id + ": " + err);
+      return;
+    }
     el.setAttribute("data-drawn", "true");
     charts.push(chart);
   }
