@@ -323,6 +323,9 @@ func (b *build) cartesian() (template.HTML, error) {
 			if i == 0 && b.o.Mark != nil {
 				b.markDays(x)
 			}
+			if i == 0 && len(b.o.Events) > 0 {
+				b.markEvents(x, cats)
+			}
 		})
 	}
 
@@ -424,6 +427,70 @@ func (b *build) drawPartial(t, s tree, i, last int, color string) {
 		// Both pieces bounded: ECharts fails on open-ended ones here.
 		"pieces": []any{tree{"gte": 0, "lte": last - 1, "color": color}, tree{"gt": last - 1, "lte": last, "color": rgba(color, 0.35)}},
 	})
+}
+
+// eventColor marks events apart from the data and the chosen days.
+const eventColor = "#b45309"
+
+// markEvents draws the events on a chart of daily categories: a line on an
+// event's day, a band across its span, each labelled with its title. Days
+// outside the chart are clamped to its edges; an event wholly outside it,
+// or a chart whose x is not days, draws nothing.
+func (b *build) markEvents(x *charts.SingleSeries, cats []string) {
+	if len(cats) == 0 || !looksLikeDate(cats[0]) || len(cats[0]) != 10 {
+		return
+	}
+	first, last := cats[0], cats[len(cats)-1]
+	has := map[string]bool{}
+	for _, c := range cats {
+		has[c] = true
+	}
+	for _, e := range b.o.Events {
+		if e.To < first || e.From > last {
+			continue
+		}
+		from, to := max(e.From, first), min(e.To, last)
+		name := e.Title
+		if len([]rune(name)) > 28 {
+			name = string([]rune(name)[:27]) + "…"
+		}
+		if from == to {
+			if !has[from] {
+				continue
+			}
+			if x.MarkLines == nil {
+				x.MarkLines = &opts.MarkLines{MarkLineStyle: opts.MarkLineStyle{Symbol: []string{"none", "none"}}}
+			}
+			x.MarkLines.Data = append(x.MarkLines.Data, map[string]any{"xAxis": from, "name": name,
+				"lineStyle": map[string]any{"type": "dotted", "color": eventColor, "width": 1.5},
+				"label":     map[string]any{"show": true, "formatter": "{b}", "position": "insideEndTop", "color": eventColor, "fontSize": 10}})
+			continue
+		}
+		for !has[from] && from < to {
+			from = nextDay(from)
+		}
+		for !has[to] && to > from {
+			to = prevDay(to)
+		}
+		if x.MarkAreas == nil {
+			x.MarkAreas = &opts.MarkAreas{}
+		}
+		x.MarkAreas.Data = append(x.MarkAreas.Data, []any{
+			map[string]any{"xAxis": from, "name": name, "itemStyle": map[string]any{"color": "rgba(180, 83, 9, 0.08)"},
+				"label": map[string]any{"show": true, "position": "insideTop", "color": eventColor, "fontSize": 10}},
+			map[string]any{"xAxis": to}})
+	}
+}
+
+func nextDay(d string) string { return shiftDay(d, 1) }
+func prevDay(d string) string { return shiftDay(d, -1) }
+
+func shiftDay(d string, n int) string {
+	t, err := time.Parse("2006-01-02", d)
+	if err != nil {
+		return d
+	}
+	return t.AddDate(0, 0, n).Format("2006-01-02")
 }
 
 // partialBucket says whether the last x value of a weekly or monthly

@@ -72,6 +72,9 @@ type Options struct {
 	Mark *[2]string
 	// MarkLabel names a single marked day on its line ("28 Nov").
 	MarkLabel string
+	// Events are drawn on time-series charts (x of dates): a labelled
+	// vertical line on a day, a labelled band across a span.
+	Events []Event
 	// RangeEnd is the end (exclusive) of the range the panel shows: the
 	// last bucket of a weekly or monthly series that runs past it is not
 	// over, and is drawn as partial (a lighter bar, a faded line, and
@@ -81,6 +84,12 @@ type Options struct {
 	// query's measured value (its metric model): tooltips then say what
 	// each point rests on ("from 85 responses").
 	Sample string
+}
+
+// Event is a day or span (From and To, both inclusive, 2006-01-02) to
+// mark on a time-series chart, with its title.
+type Event struct {
+	From, To, Title string
 }
 
 // DefaultHeight is the chart height when Options.Height is 0.

@@ -30,10 +30,13 @@ func reportDate(e *env, raw string, loc *time.Location) (time.Time, error) {
 }
 
 func (e *env) producer(cat *catalog.Catalog) (*report.Producer, error) {
-	return report.NewProducer(report.Config{
+	var p *report.Producer
+	p, err := report.NewProducer(report.Config{
 		Catalog: func() *catalog.Catalog { return cat }, Runner: e.runner(),
 		Location: e.cfg.Location, Chrome: e.cfg.Chrome,
+		Events: e.reportEvents(func() *catalog.Catalog { return p.Definitions() }),
 	})
+	return p, err
 }
 
 func reportCommand() *command {

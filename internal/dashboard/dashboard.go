@@ -67,6 +67,10 @@ type View struct {
 	Tiles        []TileView
 	Panels       []PanelView
 	Location     *time.Location
+	// Events are the events overlapping the days the view's panels show;
+	// EventsErr says why some could not be read.
+	Events    []Annotation
+	EventsErr error
 
 	// expiry is the earliest time a cached result the view was built from
 	// runs out; zero while some result was not cached at all.
@@ -214,6 +218,13 @@ func (t TileView) OnTarget() (met, has bool) {
 	return t.Value >= *t.Target, true
 }
 
+// Annotation is an event drawn on a view's charts and listed with it: a
+// day or a span of days (To is the last day, inclusive) with a title.
+type Annotation struct {
+	From, To                time.Time
+	Title, Team, Note, Link string
+}
+
 // TrendDays is the trend window of a short range's time-series panels.
 const TrendDays = 28
 
@@ -252,6 +263,10 @@ type Builder struct {
 	Runner  *query.Runner
 	// Parallel bounds the queries in flight for one view; default 4.
 	Parallel int
+	// Events, when set, returns the events of a dashboard that overlap a
+	// range (stored and from the user's data); the view keeps those of the
+	// days its panels show.
+	Events func(ctx context.Context, dashboard string, r query.Range) ([]Annotation, error)
 }
 
 // sparkPoints is the most points a tile's sparkline has: the KPI query is
@@ -391,6 +406,18 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		})
 	}
 	g.Wait()
+	if b.Events != nil {
+		window := v.PanelRange
+		for _, p := range v.Panels {
+			if p.Range.From.Before(window.From) {
+				window.From = p.Range.From
+			}
+			if p.Range.To.After(window.To) {
+				window.To = p.Range.To
+			}
+		}
+		v.Events, v.EventsErr = b.Events(ctx, d.Name, window)
+	}
 	return v, ctx.Err()
 }
 

@@ -24,6 +24,26 @@ type DashboardData struct {
 	ComparePeriod      string
 	Tiles              []TileBlock
 	Panels             []PanelBlock
+	// Events are the events of the days the charts show, for the list
+	// under the charts.
+	Events []EventRow
+}
+
+// EventRow is one event as a page lists it.
+type EventRow struct {
+	When, Title, Team, Note, Link string
+}
+
+// Events lists a view's events for a page, and for its charts.
+func Events(v *dashboard.View) ([]EventRow, []chart.Event) {
+	var rows []EventRow
+	var marks []chart.Event
+	for _, e := range v.Events {
+		rows = append(rows, EventRow{When: PeriodText(query.Range{From: e.From, To: e.To.AddDate(0, 0, 1)}),
+			Title: e.Title, Team: e.Team, Note: e.Note, Link: e.Link})
+		marks = append(marks, chart.Event{From: e.From.Format(query.DateLayout), To: e.To.Format(query.DateLayout), Title: e.Title})
+	}
+	return rows, marks
 }
 
 // Choice is one option of a select.
@@ -81,6 +101,8 @@ type DashboardOptions struct {
 	Print bool
 	// Glossary is the glossary URL ("/kpis"), or "" for no links.
 	Glossary string
+
+	events []chart.Event // the view's, for the time-series charts
 }
 
 var rangeLabels = map[string]string{
@@ -125,6 +147,7 @@ func Dashboard(v *dashboard.View, opts DashboardOptions) DashboardData {
 	for _, t := range v.Tiles {
 		d.Tiles = append(d.Tiles, Tile(t, note, opts.Glossary))
 	}
+	d.Events, opts.events = Events(v)
 	for i, p := range v.Panels {
 		d.Panels = append(d.Panels, Panel(p, i, opts))
 	}
@@ -296,7 +319,7 @@ func Panel(p dashboard.PanelView, index int, opts DashboardOptions) PanelBlock {
 				"; the chosen " + dayWord(p.Marked.Days()) + " marked. " + b.Note)
 		}
 		b.Body, p.Err = chart.Render(p.Panel, p.Frame, chart.Options{
-			ID: ChartID(index, p.ID), Renderer: renderer, Animation: !opts.Print, Unit: unit, Sample: sample, Mark: mark, MarkLabel: markLabel, RangeEnd: p.Range.To,
+			ID: ChartID(index, p.ID), Renderer: renderer, Animation: !opts.Print, Unit: unit, Sample: sample, Mark: mark, MarkLabel: markLabel, RangeEnd: p.Range.To, Events: opts.events,
 		})
 	}
 	if p.Frame != nil && p.Frame.Truncated && b.Err == "" {

@@ -1,6 +1,9 @@
 package page
 
 import (
+	"time"
+
+	"github.com/opsboard/opsboard/internal/query"
 	"testing"
 
 	"github.com/opsboard/opsboard/internal/catalog"
@@ -27,5 +30,24 @@ func TestDeltaText(t *testing.T) {
 		if got := DeltaText(c.tile, c.unit); got != c.want {
 			t.Errorf("%s: DeltaText = %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// The report lists the events of its own period under the highlights; the
+// charts draw those of the weeks they show.
+func TestReportListsThePeriodsEvents(t *testing.T) {
+	d := func(s string) time.Time { x, _ := time.Parse("2006-01-02", s); return x }
+	v := &dashboard.View{
+		Dashboard: &catalog.Dashboard{Title: "Ops"}, Location: time.UTC,
+		Range:      query.Range{From: d("2026-11-28"), To: d("2026-11-29")},
+		PanelRange: query.Range{From: d("2026-11-01"), To: d("2026-11-29")},
+		Events: []dashboard.Annotation{
+			{From: d("2026-11-10"), To: d("2026-11-10"), Title: "Carrier outage"},
+			{From: d("2026-11-27"), To: d("2026-11-30"), Title: "Black Friday – Cyber Monday", Team: "marketing"},
+		},
+	}
+	r := Report(v, "Ops daily", "")
+	if len(r.Events) != 1 || r.Events[0].Title != "Black Friday – Cyber Monday" || r.Events[0].When != "27 Nov – 30 Nov 2026" {
+		t.Errorf("report events %+v; want only the one overlapping 28 Nov", r.Events)
 	}
 }

@@ -18,7 +18,10 @@ type ReportData struct {
 	Failures           []string
 	Tiles              []TileBlock
 	Highlights         []string
-	Panels             []PanelBlock
+	// Events are the period's events, listed under the highlights (the
+	// charts draw those of the days they show).
+	Events []EventRow
+	Panels []PanelBlock
 }
 
 // Report turns a computed view into the report page model: the same tiles
@@ -37,12 +40,19 @@ func Report(v *dashboard.View, title, description string) ReportData {
 	for _, f := range v.Filters {
 		d.Filters = append(d.Filters, FilterBlock{Param: f.Param, Label: f.Label, Value: f.Value})
 	}
+	rows, marks := Events(v)
+	for i, e := range v.Events {
+		// The list is the report period's; the charts show their weeks.
+		if !e.To.Before(v.Range.From) && e.From.Before(v.Range.To) {
+			d.Events = append(d.Events, rows[i])
+		}
+	}
 	note := CompareNote(v)
 	for _, t := range v.Tiles {
 		d.Tiles = append(d.Tiles, Tile(t, note, ""))
 	}
 	for i, p := range v.Panels {
-		d.Panels = append(d.Panels, Panel(p, i, DashboardOptions{Print: true}))
+		d.Panels = append(d.Panels, Panel(p, i, DashboardOptions{Print: true, events: marks}))
 	}
 	return d
 }

@@ -34,6 +34,7 @@ type Producer struct {
 	assets   *page.AssetServer
 	location *time.Location
 	chrome   string
+	events   func(ctx context.Context, dashboard string, r query.Range) ([]dashboard.Annotation, error)
 
 	mu    sync.Mutex // guards catalog and print
 	print *printServer
@@ -49,6 +50,9 @@ type Config struct {
 	Runner   *query.Runner
 	Location *time.Location // default business time zone
 	Chrome   string         // OPSBOARD_CHROME; empty: search PATH
+	// Events, when set, reads the events a report draws on its charts and
+	// lists under its highlights.
+	Events func(ctx context.Context, dashboard string, r query.Range) ([]dashboard.Annotation, error)
 }
 
 // NewProducer returns a producer; Chromium starts on first use.
@@ -62,8 +66,11 @@ func NewProducer(cfg Config) (*Producer, error) {
 		return nil, err
 	}
 	return &Producer{catalog: cfg.Catalog, runner: cfg.Runner, pages: pages, assets: assets,
-		location: cfg.Location, chrome: cfg.Chrome}, nil
+		location: cfg.Location, chrome: cfg.Chrome, events: cfg.Events}, nil
 }
+
+// Definitions are the definitions the producer renders from now.
+func (p *Producer) Definitions() *catalog.Catalog { return p.defs() }
 
 // defs returns the current definitions.
 func (p *Producer) defs() *catalog.Catalog {
@@ -153,7 +160,7 @@ func (p *Producer) Render(ctx context.Context, name string, date time.Time) (*Ou
 	if err != nil {
 		return nil, err
 	}
-	b := &dashboard.Builder{Catalog: c, Runner: p.runner}
+	b := &dashboard.Builder{Catalog: c, Runner: p.runner, Events: p.events}
 	req := dashboard.Request{Range: r.Period, Today: date.AddDate(0, 0, 1), Params: r.Params, Location: loc}
 	if period, err := query.ParseRange(r.Period, req.Today); err == nil && period.Days() < normDays {
 		// Charts of one day or one week say little: they show the 28 days

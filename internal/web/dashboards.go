@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -128,7 +129,9 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 		s.metrics.ViewCache.WithLabelValues(d.Name, "hit").Inc()
 	} else {
 		s.metrics.ViewCache.WithLabelValues(d.Name, "miss").Inc()
-		v, err := s.builder().Build(r.Context(), d, req)
+		b := s.builder()
+		b.Events = s.annotations(false)
+		v, err := b.Build(r.Context(), d, req)
 		if err != nil {
 			return err
 		}
@@ -209,4 +212,13 @@ func slug(title string) string {
 		}
 	}
 	return strings.TrimSuffix(b.String(), "-")
+}
+
+// annotations reads the events a dashboard's charts draw (see
+// event.Service.Annotations); none without opsboard's database.
+func (s *Server) annotations(public bool) func(ctx context.Context, name string, r query.Range) ([]dashboard.Annotation, error) {
+	if s.db == nil {
+		return nil
+	}
+	return s.events().Annotations(public)
 }

@@ -192,6 +192,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderEvents(w, r, statusOf(err), eventsData{Error: err.Error(), Draft: d})
 	}
+	s.views.purge() // dashboards draw the new event at once
 	s.log.Info("event created", "id", e.ID, "title", e.Title, "by", e.CreatedBy)
 	to := "/events"
 	if back := f.Get("back"); back != "" {
@@ -221,6 +222,7 @@ func (s *Server) deleteEvent(w http.ResponseWriter, r *http.Request) error {
 	if err := s.events().Delete(r.Context(), id); err != nil {
 		return err
 	}
+	s.views.purge()
 	s.log.Info("event deleted", "id", id, "by", currentPrincipal(r.Context()).Email)
 	http.Redirect(w, r, "/events", http.StatusSeeOther)
 	return nil

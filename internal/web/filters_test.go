@@ -83,3 +83,38 @@ panels:
 		t.Errorf("want the daily chart from %s with %s shaded", monthAgo, yesterday)
 	}
 }
+
+// Events from the data are drawn on the charts of the days they fall in
+// and listed under the tiles; a share link shows them too.
+func TestEventsOnCharts(t *testing.T) {
+	day := time.Now().UTC().AddDate(0, 0, -10).Format("2006-01-02")
+	spanFrom := time.Now().UTC().AddDate(0, 0, -6).Format("2006-01-02")
+	spanTo := time.Now().UTC().AddDate(0, 0, -4).Format("2006-01-02")
+	dir := writeDefs(t, map[string]string{
+		"sql/daily.sql": `-- title: Orders per day
+SELECT placed_at::date AS day, count(*) AS orders FROM orders
+WHERE placed_at >= :from::date AND placed_at < :to::date GROUP BY 1 ORDER BY 1`,
+		"sql/calendar.sql": `-- title: Calendar
+SELECT day, "end", title, note FROM (VALUES
+  (date '` + day + `', date '` + day + `', 'Carrier outage', 'Two hubs closed'),
+  (date '` + spanFrom + `', date '` + spanTo + `', 'Flash sale', 'Paid social')) AS e(day, "end", title, note)
+WHERE day < :to AND "end" >= :from`,
+		"events/calendar.yaml": "title: Calendar\nquery: calendar\nteam: marketing\n",
+		"dashboards/t.yaml": `title: Trend
+range: last_28_days
+panels:
+  - {title: Daily, query: daily, chart: line, x: day, y: orders}
+`,
+	})
+	ts := startServer(t, demoDB(t), dir)
+	code, body, _ := get(t, ts.URL+"/d/t")
+	if code != http.StatusOK {
+		t.Fatalf("/d/t = %d", code)
+	}
+	for _, want := range []string{`"name":"Carrier outage","xAxis":"` + day + `"`, `"name":"Flash sale","xAxis":"` + spanFrom + `"`, `"xAxis":"` + spanTo + `"`,
+		`Events in these days`, `Two hubs closed`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the dashboard lacks %s", want)
+		}
+	}
+}

@@ -120,7 +120,9 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 		}
 		req := s.viewRequest(r, d, link)
 		req.MaxRows, req.Trend = s.pageRows, true
-		v, err := s.builder().Build(r.Context(), d, req)
+		b := s.builder()
+		b.Events = s.annotations(true)
+		v, err := b.Build(r.Context(), d, req)
 		if err != nil {
 			return err
 		}
