@@ -22,6 +22,11 @@ type Catalog struct {
 	// queries whose rows are events (events/*.yaml); see alert.go, event.go.
 	Alerts       map[string]*Alert
 	EventSources map[string]*EventSource
+
+	// broken holds the files that exist but did not parse ("sql/x.sql",
+	// "dashboards/x.yaml"): their own errors say what is wrong, so a
+	// reference to one is not also reported as unknown.
+	broken map[string]bool
 }
 
 // DashboardNames returns the dashboard names in order.
@@ -75,6 +80,10 @@ func Load(root string) (*Catalog, error) {
 	errs = append(errs, loadDir(fsys, "reports", ParseReport, c.Reports)...)
 	errs = append(errs, loadDir(fsys, "alerts", ParseAlert, c.Alerts)...)
 	errs = append(errs, loadDir(fsys, "events", ParseEventSource, c.EventSources)...)
+	c.broken = map[string]bool{}
+	for _, e := range errs {
+		c.broken[e.File] = true
+	}
 	errs = append(errs, c.check()...)
 	errs = append(errs, c.checkAlerts()...)
 	errs = append(errs, c.checkEventSources()...)
@@ -143,6 +152,12 @@ func (c *Catalog) check() Errors {
 		errs = append(errs, &Error{File: file, Line: at.line, Col: at.col, Msg: fmt.Sprintf(format, args...)})
 	}
 	queryNames := c.QueryNames()
+	// A query or dashboard whose file failed to parse is not unknown: its
+	// file's own errors are the news.
+	missingQuery := func(name string) bool {
+		_, ok := c.Queries[name]
+		return !ok && !c.broken["sql/"+name+".sql"]
+	}
 	unknownQuery := func(name string) string {
 		if s := closest(name, queryNames); s != "" {
 			return fmt.Sprintf("unknown query %q (did you mean %q?)", name, s)
@@ -152,12 +167,12 @@ func (c *Catalog) check() Errors {
 	for _, name := range c.DashboardNames() {
 		d := c.Dashboards[name]
 		for _, t := range d.Tiles {
-			if _, ok := c.Queries[t.Query]; !ok {
+			if missingQuery(t.Query) {
 				errorf(d.File, t.at.at(pos{t.Line, 0}, "query"), "tile: %s", unknownQuery(t.Query))
 			}
 		}
 		for _, p := range d.Panels {
-			if _, ok := c.Queries[p.Query]; !ok {
+			if missingQuery(p.Query) {
 				errorf(d.File, p.at.at(pos{p.Line, 0}, "query"), "panel %q: %s", p.Title, unknownQuery(p.Query))
 			}
 		}
@@ -177,7 +192,7 @@ func (c *Catalog) check() Errors {
 		}
 		for _, f := range d.Filters {
 			if f.OptionsQuery != "" {
-				if _, ok := c.Queries[f.OptionsQuery]; !ok {
+				if missingQuery(f.OptionsQuery) {
 					errorf(d.File, f.at.at(pos{f.Line, 0}, "options_query"), "filter %q: options_query: %s", f.Param, unknownQuery(f.OptionsQuery))
 				}
 			}
@@ -195,6 +210,9 @@ func (c *Catalog) check() Errors {
 	for _, name := range c.ReportNames() {
 		r := c.Reports[name]
 		d, ok := c.Dashboards[r.Dashboard]
+		if !ok && (c.broken["dashboards/"+r.Dashboard+".yaml"] || c.broken["dashboards/"+r.Dashboard+".yml"]) {
+			continue
+		}
 		if !ok {
 			hint := suggestion(r.Dashboard, dashboards)
 			if hint == "" {

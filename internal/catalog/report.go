@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -149,8 +150,15 @@ func (d *yamlDecoder) report(r *Report, root ast.Node) {
 		if s, ok := d.str(e); ok && s != "" {
 			r.Schedule = s
 			sched, err := ParseSchedule(s)
-			if err != nil {
+			switch {
+			case err != nil:
 				d.errorf(nodePos(e.value), "%v", err)
+			case sched.TimesADay() > 1:
+				// A run is one report for one date: a second time on the
+				// same day would find that day's run made and send nothing.
+				d.errorf(nodePos(e.value), "schedule %q fires %s a day (%s); a report is made once per day, so only the first would be sent: "+
+					"give it one time of day, like \"0 7 * * *\", and add a report file per further time", s, timesWord(sched.TimesADay()), timesList(sched))
+				sched = nil
 			}
 			r.Cron = sched
 		}
@@ -200,6 +208,23 @@ func (d *yamlDecoder) report(r *Report, root ast.Node) {
 	if e, ok := es["params"]; ok {
 		r.Params = d.params(e, r.at)
 	}
+}
+
+func timesWord(n int) string {
+	if n == 2 {
+		return "twice"
+	}
+	return strconv.Itoa(n) + " times"
+}
+
+// timesList names a schedule's times of day, the first few of them.
+func timesList(s *Schedule) string {
+	const shown = 4
+	times := s.Times(shown)
+	if n := s.TimesADay(); n > shown {
+		return "at " + strings.Join(times, ", ") + " and " + strconv.Itoa(n-shown) + " more"
+	}
+	return "at " + strings.Join(times[:len(times)-1], ", ") + " and " + times[len(times)-1]
 }
 
 // addresses reads a list of email addresses (or a single one) under key.

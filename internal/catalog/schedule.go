@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -298,6 +299,26 @@ func (s *Schedule) Describe() string {
 		}
 	}
 	return "cron " + s.spec
+}
+
+// TimesADay is how many times the schedule fires on a day it runs: its
+// hours times its minutes ("0 7,15 * * *" fires twice, @hourly 24 times).
+func (s *Schedule) TimesADay() int {
+	return bits.OnesCount64(s.hour) * bits.OnesCount64(s.minute)
+}
+
+// Times lists the times of day the schedule fires as "07:00", the first
+// max of them.
+func (s *Schedule) Times(max int) []string {
+	var out []string
+	for h := 0; h < 24 && len(out) < max; h++ {
+		for m := 0; m < 60 && len(out) < max; m++ {
+			if s.hour&(1<<uint(h)) != 0 && s.minute&(1<<uint(m)) != 0 {
+				out = append(out, fmt.Sprintf("%02d:%02d", h, m))
+			}
+		}
+	}
+	return out
 }
 
 // single returns the one value set in bits.

@@ -2,11 +2,17 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lib/pq"
 
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/catalog"
@@ -131,7 +137,8 @@ func validateCommand() *command {
 
 // checkAgainstDB runs EXPLAIN for every query with its default parameters,
 // then checks every panel's columns against what its query returns. Each
-// failure is reported at the query file's statement line.
+// failure is reported in the query file: where PostgreSQL says the
+// problem is, else at the statement's first line.
 func checkAgainstDB(ctx context.Context, e *env, cat *catalog.Catalog) error {
 	runner := e.runner()
 	r, _ := query.ParseRange("last_28_days", runner.Today())
@@ -140,12 +147,12 @@ func checkAgainstDB(ctx context.Context, e *env, cat *catalog.Catalog) error {
 	for _, name := range cat.QueryNames() {
 		q := cat.Queries[name]
 		if _, err := runner.Run(ctx, q, query.Request{Range: r, Explain: true}); err != nil {
-			errs = append(errs, &catalog.Error{File: q.File, Line: q.Line, Msg: "EXPLAIN failed: " + oneLine(unwrapQueryError(err))})
+			errs = append(errs, databaseError(cat, q, "EXPLAIN failed: ", explainPrefix, err))
 			continue
 		}
 		res, err := runner.Run(ctx, q, query.Request{Range: r, Probe: true})
 		if err != nil {
-			errs = append(errs, &catalog.Error{File: q.File, Line: q.Line, Msg: oneLine(unwrapQueryError(err))})
+			errs = append(errs, databaseError(cat, q, "", probePrefix, err))
 			continue
 		}
 		columns[name] = res.Frame.Names()
@@ -154,14 +161,27 @@ func checkAgainstDB(ctx context.Context, e *env, cat *catalog.Catalog) error {
 	return errs.Err()
 }
 
-// unwrapQueryError drops the "name (file): " prefix the runner adds, since
-// the catalog error already names the file.
-func unwrapQueryError(err error) error {
-	type unwrapper interface{ Unwrap() error }
-	if u, ok := err.(unwrapper); ok && u.Unwrap() != nil {
-		return u.Unwrap()
+// What the warehouse puts before a statement it explains or probes for
+// its columns (warehouse.Query): PostgreSQL counts its error positions
+// from the start of the whole text.
+const (
+	explainPrefix = "EXPLAIN "
+	probePrefix   = "SELECT * FROM ("
+)
+
+// databaseError is a query's failure against the database, located in its
+// file. PostgreSQL's own position suffix ("at position 3:9", counted in
+// the text it was sent) is left out of the message: the location replaces
+// it.
+func databaseError(cat *catalog.Catalog, q *catalog.Query, what, prefix string, err error) *catalog.Error {
+	msg := unwrapQueryError(err).Error()
+	charPos := 0
+	if pqErr, ok := errors.AsType[*pq.Error](err); ok {
+		msg = strings.Replace(msg, pqErr.Error(), pqErr.Message, 1)
+		charPos, _ = strconv.Atoi(pqErr.Position)
 	}
-	return err
+	src, _ := os.ReadFile(filepath.Join(cat.Dir, filepath.FromSlash(q.File)))
+	return q.DatabaseError(what+oneLine(errors.New(msg)), prefix, charPos, src)
 }
 
 func migrateCommand() *command {
@@ -235,4 +255,14 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// unwrapQueryError drops the "name (file): " prefix the runner adds, since
+// the catalog error already names the file.
+func unwrapQueryError(err error) error {
+	type unwrapper interface{ Unwrap() error }
+	if u, ok := err.(unwrapper); ok && u.Unwrap() != nil {
+		return u.Unwrap()
+	}
+	return err
 }
