@@ -16,6 +16,7 @@ import (
 
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/chart"
 	"github.com/opsboard/opsboard/internal/demo"
 	"github.com/opsboard/opsboard/internal/query"
 )
@@ -94,7 +95,9 @@ func queryCommand() *command {
 				return res.Frame.WriteJSON(e.stdout)
 			}
 			fmt.Fprintf(e.stdout, "%s — %s (%s, %s)\n\n", q.Name, q.Title, r, e.cfg.Location)
-			return res.Frame.WriteTable(e.stdout)
+			// Numbers as the dashboards write them (86.9%, $1,234);
+			// CSV and JSON keep the raw values for programs.
+			return res.Frame.WriteTableWith(e.stdout, chart.FormatValue)
 		},
 	}
 }

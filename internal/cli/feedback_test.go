@@ -3,6 +3,7 @@ package cli_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -46,5 +47,22 @@ func TestValidateDBLocatesTheError(t *testing.T) {
 	}
 	if strings.Contains(stderr, "at position") || strings.Contains(stderr, "at column") {
 		t.Errorf("stderr still carries PostgreSQL's position in the text it was sent:\n%s", stderr)
+	}
+}
+
+// query --format table writes a percentage as the dashboards do; CSV keeps
+// the raw fraction.
+func TestQueryTableUsesColumnFormats(t *testing.T) {
+	withDemo(t)
+	code, out, errOut := run(t, "--dir", "../..", "query", "kpi/on_time_rate", "--format", "table")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !regexp.MustCompile(`\d+\.\d%`).MatchString(out) || regexp.MustCompile(`\b0\.\d{3,}`).MatchString(out) {
+		t.Errorf("table does not write the on-time rate as a percentage:\n%s", out)
+	}
+	code, out, errOut = run(t, "--dir", "../..", "query", "kpi/on_time_rate", "--format", "csv")
+	if code != 0 || strings.Contains(out, "%") || !regexp.MustCompile(`\n0\.\d+,`).MatchString(out) {
+		t.Errorf("csv: exit %d, want the raw fraction:\n%s%s", code, out, errOut)
 	}
 }

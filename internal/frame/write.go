@@ -76,15 +76,29 @@ func jsonValue(v any, t Type) any {
 	return v
 }
 
+// NumberFormat writes a number of a column with the column's unit and
+// format pattern (chart.FormatValue is one: frame cannot import it).
+type NumberFormat func(v float64, unit, format string) string
+
 // WriteTable writes an aligned plain-text table for a terminal: numbers
 // right-aligned and rounded for reading, NULL shown as an empty cell.
-func (f *Frame) WriteTable(w io.Writer) error {
+func (f *Frame) WriteTable(w io.Writer) error { return f.WriteTableWith(w, nil) }
+
+// WriteTableWith is WriteTable with the numbers of columns that have a
+// unit or a format written by number ("86.9%", not 0.8693); other columns
+// are rounded for reading. A nil number formats none.
+func (f *Frame) WriteTableWith(w io.Writer, number NumberFormat) error {
 	cells := make([][]string, len(f.Rows)+1)
 	cells[0] = f.Names()
 	for r, row := range f.Rows {
 		line := make([]string, len(row))
 		for i, v := range row {
-			line[i] = readable(v, f.Columns[i].Type)
+			c := f.Columns[i]
+			if x, ok := numberOf(v); ok && number != nil && (c.Unit != "" || c.Format != "") {
+				line[i] = number(x, c.Unit, c.Format)
+				continue
+			}
+			line[i] = readable(v, c.Type)
 		}
 		cells[r+1] = line
 	}
@@ -127,6 +141,17 @@ func (f *Frame) WriteTable(w io.Writer) error {
 	b.WriteString(")\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// numberOf reads a numeric cell; NULL is not a number.
+func numberOf(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int64:
+		return float64(x), true
+	}
+	return 0, false
 }
 
 func readable(v any, t Type) string {
