@@ -281,8 +281,9 @@ func (b *build) cartesian() (template.HTML, error) {
 	// Tilted category labels hang left of their tick; the first one would
 	// be cut at the chart's edge.
 	gridLeft := "8"
-	if xAxis.AxisLabel.Rotate != 0 {
-		gridLeft = "40"
+	if xAxis.AxisLabel.Rotate != 0 && len(cats) > 0 {
+		// The first label hangs left by about its width × cos 25°.
+		gridLeft = strconv.Itoa(min(140, 8+6*len([]rune(cats[0]))))
 	}
 	gl := append(b.globals(legend, colors),
 		charts.WithTooltipOpts(opts.Tooltip{
@@ -463,7 +464,7 @@ func (b *build) markEvents(x *charts.SingleSeries, cats []string) {
 			}
 			x.MarkLines.Data = append(x.MarkLines.Data, map[string]any{"xAxis": from, "name": name,
 				"lineStyle": map[string]any{"type": "dotted", "color": eventColor, "width": 1.5},
-				"label":     map[string]any{"show": true, "formatter": "{b}", "position": "insideEndTop", "color": eventColor, "fontSize": 10}})
+				"label":     map[string]any{"show": true, "formatter": "{b}", "position": "insideEndBottom", "color": eventColor, "fontSize": 10}})
 			continue
 		}
 		for !has[from] && from < to {
@@ -477,7 +478,7 @@ func (b *build) markEvents(x *charts.SingleSeries, cats []string) {
 		}
 		x.MarkAreas.Data = append(x.MarkAreas.Data, []any{
 			map[string]any{"xAxis": from, "name": name, "itemStyle": map[string]any{"color": "rgba(180, 83, 9, 0.08)"},
-				"label": map[string]any{"show": true, "position": "insideTop", "color": eventColor, "fontSize": 10}},
+				"label": map[string]any{"show": true, "position": "insideTopRight", "color": eventColor, "fontSize": 10}},
 			map[string]any{"xAxis": to}})
 	}
 }
