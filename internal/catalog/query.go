@@ -26,6 +26,10 @@ type Query struct {
 	Metric Metric
 	// Columns are what "-- column:" lines declare about result columns.
 	Columns []ColumnMeta
+	// Background ("-- refresh: background") serves the last result at once
+	// once it has expired, while a fresh one is computed: for queries over
+	// the whole history (cohorts, churn) that would hold a page up.
+	Background bool
 	// SQL is the statement alone: without the header, the final ";" and any
 	// whitespace or comments around it, so it can be wrapped in a subquery.
 	SQL   string
@@ -36,7 +40,7 @@ type Query struct {
 var (
 	units         = []string{"count", "percent", "ratio", "score", "currency", "hours", "days"}
 	betters       = []string{"higher", "lower"}
-	headerKeys    = []string{"title", "description", "unit", "better", "params", "aggregate", "sample", "spread", "min_sample", "column"}
+	headerKeys    = []string{"title", "description", "unit", "better", "params", "aggregate", "sample", "spread", "min_sample", "column", "refresh"}
 	isoCurrencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
 	headerKeyRE   = regexp.MustCompile(`^([a-z_][a-z0-9_]*)(\s*):(.*)$`)
 )
@@ -218,6 +222,14 @@ func (p *queryParser) headerLine(q *Query, line int, comment string) {
 		q.Unit = val
 	case "column":
 		p.column(q, line, val)
+	case "refresh":
+		switch val {
+		case "background":
+			q.Background = true
+		case "wait":
+		default:
+			p.errorf(line, "refresh: %q is not background or wait", val)
+		}
 	case "better":
 		if !slices.Contains(betters, val) {
 			p.errorf(line, "unknown better %q (known: %s)", val, strings.Join(betters, ", "))

@@ -238,6 +238,10 @@ type PanelView struct {
 	// range inside a longer trend window, to be shaded.
 	Range  query.Range
 	Marked *query.Range
+	// AsOf, when set, is when the result shown was computed: an earlier
+	// result of a query refreshed in the background, while a newer one is
+	// computed.
+	AsOf time.Time
 	// Ignores are the active filters the panel's query does not take.
 	Ignores []FilterView
 }
@@ -326,7 +330,7 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(parallel)
-	run := func(name string, r query.Range) (*frame.Frame, error) {
+	result := func(name string, r query.Range) (*query.Result, error) {
 		q, ok := b.Catalog.Queries[name]
 		if !ok {
 			return nil, apperr.NotFound("no query %q", name)
@@ -338,7 +342,26 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 			return nil, err
 		}
 		v.noteResult(res)
+		return res, nil
+	}
+	run := func(name string, r query.Range) (*frame.Frame, error) {
+		res, err := result(name, r)
+		if err != nil {
+			return nil, err
+		}
 		return res.Frame, nil
+	}
+	// panelRun is run for a panel, noting the age of a result shown while
+	// a newer one is computed.
+	panelRun := func(pv *PanelView, r query.Range) {
+		res, err := result(pv.Panel.Query, r)
+		pv.Frame, pv.Err, pv.AsOf = nil, err, time.Time{}
+		if err == nil {
+			pv.Frame = res.Frame
+			if res.Stale {
+				pv.AsOf = res.ComputedAt
+			}
+		}
 	}
 
 	// Goroutines below write disjoint fields and slice elements; g.Wait
@@ -395,13 +418,13 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 			pv.Range = v.PanelRange
 			if trend {
 				window := query.Range{From: rng.To.AddDate(0, 0, -TrendDays), To: rng.To}
-				pv.Frame, pv.Err = run(p.Query, window)
+				panelRun(pv, window)
 				if pv.Err == nil && isTimeSeries(p, pv.Frame) {
 					pv.Range, pv.Marked = window, &rng
 					return checkColumnsInto(p, pv)
 				}
 			}
-			pv.Frame, pv.Err = run(p.Query, v.PanelRange)
+			panelRun(pv, v.PanelRange)
 			return checkColumnsInto(p, pv)
 		})
 	}

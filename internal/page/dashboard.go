@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/chart"
@@ -102,7 +103,15 @@ type DashboardOptions struct {
 	// Glossary is the glossary URL ("/kpis"), or "" for no links.
 	Glossary string
 
-	events []chart.Event // the view's, for the time-series charts
+	events []chart.Event  // the view's, for the time-series charts
+	loc    *time.Location // the view's time zone, for times shown
+}
+
+func (o DashboardOptions) location() *time.Location {
+	if o.loc == nil {
+		return time.UTC
+	}
+	return o.loc
 }
 
 var rangeLabels = map[string]string{
@@ -148,6 +157,7 @@ func Dashboard(v *dashboard.View, opts DashboardOptions) DashboardData {
 		d.Tiles = append(d.Tiles, Tile(t, note, opts.Glossary))
 	}
 	d.Events, opts.events = Events(v)
+	opts.loc = v.Location
 	for i, p := range v.Panels {
 		d.Panels = append(d.Panels, Panel(p, i, opts))
 	}
@@ -321,6 +331,10 @@ func Panel(p dashboard.PanelView, index int, opts DashboardOptions) PanelBlock {
 		b.Body, p.Err = chart.Render(p.Panel, p.Frame, chart.Options{
 			ID: ChartID(index, p.ID), Renderer: renderer, Animation: !opts.Print, Unit: unit, Sample: sample, Mark: mark, MarkLabel: markLabel, RangeEnd: p.Range.To, Events: opts.events,
 		})
+	}
+	if !p.AsOf.IsZero() && b.Err == "" {
+		b.Note = strings.TrimSpace("As of " + p.AsOf.In(opts.location()).Format("Mon 2 Jan 15:04") +
+			"; a newer result is being computed. " + b.Note)
 	}
 	if p.Frame != nil && p.Frame.Truncated && b.Err == "" {
 		b.Note = strings.TrimSpace(b.Note + " Only the first " + itoa(len(p.Frame.Rows)) + " rows are shown.")

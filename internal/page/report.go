@@ -52,7 +52,7 @@ func Report(v *dashboard.View, title, description string) ReportData {
 		d.Tiles = append(d.Tiles, Tile(t, note, ""))
 	}
 	for i, p := range v.Panels {
-		d.Panels = append(d.Panels, Panel(p, i, DashboardOptions{Print: true, events: marks}))
+		d.Panels = append(d.Panels, Panel(p, i, DashboardOptions{Print: true, events: marks, loc: v.Location}))
 	}
 	return d
 }

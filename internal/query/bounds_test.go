@@ -187,3 +187,49 @@ func TestPreviousMonthComparison(t *testing.T) {
 		}
 	}
 }
+
+// A query refreshed in the background shows its last result at once, with
+// its age, after it expires, and the fresh one next time; its first result
+// holds a page up for a bounded time only.
+func TestBackgroundRefresh(t *testing.T) {
+	ctx := context.Background()
+	admin := dbtest.Admin(t)
+	if err := admin.Exec(ctx, `CREATE TABLE history_probe (v int); INSERT INTO history_probe VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	q := mustQuery(t, "-- title: Cohorts\n-- refresh: background\nSELECT v FROM history_probe")
+	clock := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	r := query.NewRunner(dbtest.Warehouse(t), query.Options{CacheTTL: time.Minute, Now: func() time.Time { return clock }})
+	req := query.Request{Range: query.Range{From: day("2026-01-01"), To: day("2026-03-01")}}
+	first, err := r.Run(ctx, q, req)
+	if err != nil || first.Stale || first.Frame.Rows[0][0] != int64(1) {
+		t.Fatalf("first run: %+v, %v", first, err)
+	}
+	admin.Exec(ctx, `UPDATE history_probe SET v = 2`)
+	clock = clock.Add(2 * time.Minute) // expired
+	stale, err := r.Run(ctx, q, req)
+	if err != nil || !stale.Stale || stale.Frame.Rows[0][0] != int64(1) || !stale.ComputedAt.Equal(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)) {
+		t.Fatalf("after expiry: %+v, %v; want the 08:00 result at once, marked stale", stale, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		res, err := r.Run(ctx, q, req)
+		if err == nil && !res.Stale && res.Frame.Rows[0][0] == int64(2) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the background refresh never came: %+v, %v", res, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	slow := mustQuery(t, "-- title: Slow history\n-- refresh: background\nSELECT pg_sleep(1.5)::text AS slept, 7 AS n")
+	quick := query.NewRunner(dbtest.Warehouse(t), query.Options{CacheTTL: time.Minute, BackgroundWait: 200 * time.Millisecond})
+	if _, err := quick.Run(ctx, slow, req); !errors.Is(err, apperr.ErrUnavailable) || !strings.Contains(err.Error(), "still being computed") {
+		t.Fatalf("first slow run: %v; want a bounded wait that says it is being computed", err)
+	}
+	time.Sleep(2 * time.Second)
+	if res, err := quick.Run(ctx, slow, req); err != nil || res.Frame.Rows[0][1] != int64(7) {
+		t.Errorf("after the computation finished: %+v, %v; want its result", res, err)
+	}
+}

@@ -21,10 +21,11 @@ type cache struct {
 }
 
 type cacheEntry struct {
-	key     string
-	frame   *frame.Frame
-	expires time.Time
-	size    int64
+	key      string
+	frame    *frame.Frame
+	expires  time.Time
+	computed time.Time
+	size     int64
 }
 
 func newCache(maxBytes int64) *cache {
@@ -41,17 +42,31 @@ func (c *cache) get(key string, now time.Time) (*frame.Frame, time.Time, bool) {
 	}
 	e := el.Value.(*cacheEntry)
 	if now.After(e.expires) {
-		c.remove(el)
-		return nil, time.Time{}, false
+		return nil, time.Time{}, false // kept for stale; LRU evicts it
 	}
 	c.order.MoveToFront(el)
 	return e.frame, e.expires, true
 }
 
+// stale returns the result cached under key whether or not it is still
+// fresh, with when it was computed (results of queries refreshed in the
+// background are shown past their life while a new one is computed).
+func (c *cache) stale(key string) (*frame.Frame, time.Time, time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.entries[key]
+	if !ok {
+		return nil, time.Time{}, time.Time{}, false
+	}
+	c.order.MoveToFront(el)
+	e := el.Value.(*cacheEntry)
+	return e.frame, e.expires, e.computed, true
+}
+
 // put keeps f under key until expires, and reports whether it did: a
 // result larger than a quarter of the bound is not kept (it would push
 // out everything else for one view).
-func (c *cache) put(key string, f *frame.Frame, expires time.Time) bool {
+func (c *cache) put(key string, f *frame.Frame, expires, computed time.Time) bool {
 	size := f.Size()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -61,7 +76,7 @@ func (c *cache) put(key string, f *frame.Frame, expires time.Time) bool {
 	if size > c.maxBytes/4 {
 		return false
 	}
-	c.entries[key] = c.order.PushFront(&cacheEntry{key: key, frame: f, expires: expires, size: size})
+	c.entries[key] = c.order.PushFront(&cacheEntry{key: key, frame: f, expires: expires, computed: computed, size: size})
 	c.bytes += size
 	for c.bytes > c.maxBytes {
 		c.remove(c.order.Back())

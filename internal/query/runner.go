@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -34,6 +35,10 @@ type Options struct {
 	MaxRangeDays int
 	// Limits bound the queries running at once.
 	Limits Limits
+	// BackgroundWait is how long a page waits for the first result of a
+	// query refreshed in the background before it is told the result is on
+	// its way; default 10s.
+	BackgroundWait time.Duration
 	// Observe, when set, is told about every run (for metrics).
 	Observe func(query string, took time.Duration, cached bool, err error)
 	// Now returns the current time; default time.Now.
@@ -66,6 +71,9 @@ func NewRunner(db *warehouse.Warehouse, opts Options) *Runner {
 	}
 	if opts.MaxRangeDays == 0 {
 		opts.MaxRangeDays = 1096
+	}
+	if opts.BackgroundWait <= 0 {
+		opts.BackgroundWait = 10 * time.Second
 	}
 	return &Runner{db: db, opts: opts, cache: newCache(opts.CacheBytes), gate: newGate(opts.Limits), flights: map[string]*flight{}}
 }
@@ -106,6 +114,11 @@ type Result struct {
 	// Expires is when the cached copy of this result runs out; zero when
 	// the result is not cached (caching off, Explain, Probe, too large).
 	Expires time.Time
+	// ComputedAt is when the result was computed; Stale says it is an
+	// expired result of a query refreshed in the background, shown while a
+	// new one is computed.
+	ComputedAt time.Time
+	Stale      bool
 }
 
 // Now is the runner's clock (time.Now unless a test sets Options.Now).
@@ -210,26 +223,63 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 			return &Result{Frame: f, Args: values, Cached: true, Expires: expires}, nil
 		}
 	}
-	start := time.Now()
 	// Identical concurrent requests (a dashboard opened by ten people at
 	// 9:00) share one database round trip.
-	f, expires, err := r.share(ctx, key, req.Refresh, func(ctx context.Context) (*frame.Frame, time.Time, error) {
+	compute := func(ctx context.Context) (*frame.Frame, time.Time, error) {
 		f, err := run(ctx)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		expires := r.opts.Now().Add(r.ttl(q, req.Range))
-		if !r.cache.put(key, f, expires) {
+		now := r.opts.Now()
+		expires := now.Add(r.ttl(q, req.Range))
+		if !r.cache.put(key, f, expires, now) {
 			expires = time.Time{}
 		}
 		return f, expires, nil
-	})
+	}
+	if q.Background && !req.Refresh {
+		res, err := r.background(ctx, q, key, values, compute)
+		if err != nil {
+			return nil, queryError(q, err)
+		}
+		return res, nil
+	}
+	start := time.Now()
+	f, expires, err := r.share(ctx, key, req.Refresh, compute)
 	took := time.Since(start)
 	r.observe(q.Name, took, false, err)
 	if err != nil {
 		return nil, queryError(q, err)
 	}
-	return &Result{Frame: f, Args: values, Took: took, Expires: expires}, nil
+	return &Result{Frame: f, Args: values, Took: took, Expires: expires, ComputedAt: r.opts.Now()}, nil
+}
+
+// background serves a query declared "-- refresh: background" (cohorts,
+// churn over the whole history): an expired result is shown at once, with
+// its age, while a fresh one is computed; with no result yet, the caller
+// waits at most Options.BackgroundWait and the computation goes on
+// without it.
+func (r *Runner) background(ctx context.Context, q *catalog.Query, key string, values map[string]any,
+	compute func(context.Context) (*frame.Frame, time.Time, error)) (*Result, error) {
+	if f, expires, computed, ok := r.cache.stale(key); ok {
+		// A flight of its own, detached from this request: nobody waits.
+		go r.share(context.WithoutCancel(ctx), key, false, compute)
+		r.observe(q.Name, 0, true, nil)
+		return &Result{Frame: f, Args: values, Cached: true, Stale: true, ComputedAt: computed, Expires: expires}, nil
+	}
+	start := time.Now()
+	wait, cancel := context.WithTimeout(ctx, r.opts.BackgroundWait)
+	defer cancel()
+	go r.share(context.WithoutCancel(ctx), key, false, compute) // goes on when this caller stops waiting
+	f, expires, err := r.share(wait, key, false, compute)
+	r.observe(q.Name, time.Since(start), false, err)
+	switch {
+	case err == nil:
+		return &Result{Frame: f, Args: values, Took: time.Since(start), Expires: expires, ComputedAt: r.opts.Now()}, nil
+	case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+		return nil, apperr.Unavailable("it reads the whole history and is still being computed; it will show when you reload in a moment")
+	}
+	return nil, err
 }
 
 // describe writes what the query declares about its columns into the

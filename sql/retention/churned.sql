@@ -1,6 +1,7 @@
 -- title: Churned customers per month
 -- description: A customer churns when 90 days pass after an order without another one, and is counted in the month those 90 days run out. churn_rate divides the month's churned customers by the customers active at the start of the month (an order in the 90 days before). Only churn already visible by the end of the period counts, so the last month is partial. Cancelled orders do not count.
 -- unit: percent
+-- refresh: background
 -- better: lower
 -- params: region text = 'all'
 WITH bounds AS (

@@ -1,6 +1,7 @@
 -- title: Monthly cohort retention
 -- description: Customers grouped by the month of their first order (the cohort: the twelve months up to the end of the range, whatever its start). For each later month (month_offset 1 is the month after the first order) retained_rate is the share of the cohort who placed an order that month. Read a row to see a cohort fade, a column to compare cohorts. The last month may be partial; cancelled orders do not count.
 -- unit: percent
+-- refresh: background
 -- better: higher
 -- params: region text = 'all'
 WITH cohort AS (
