@@ -204,10 +204,16 @@ func isLoopback(addr string) bool {
 }
 
 // watchDefinitions reloads the definitions when a file under the root
-// changes. A reload that fails is logged and the last good set stays.
+// changes. A reload is checked as 'validate --db' checks: every file, then
+// every query against the data database (EXPLAIN, and the columns panels
+// name). One that fails keeps the last good set served and tells the web
+// server, which shows the problems to signed-in people until a reload
+// works. When the data database cannot be reached the change is not
+// judged: it is tried again every tick until the database answers.
 func watchDefinitions(ctx context.Context, e *env, srv *web.Server) {
 	last := fingerprint(e.cfg.Dir)
-	tick := time.NewTicker(2 * time.Second)
+	retry := false
+	tick := time.NewTicker(reloadInterval)
 	defer tick.Stop()
 	for {
 		select {
@@ -216,25 +222,67 @@ func watchDefinitions(ctx context.Context, e *env, srv *web.Server) {
 		case <-tick.C:
 		}
 		now := fingerprint(e.cfg.Dir)
-		if now == last {
+		if now == last && !retry {
 			continue
 		}
 		last = now
-		cat, err := catalog.Load(e.cfg.Dir)
-		if err != nil {
-			var ce catalog.Errors
-			if errors.As(err, &ce) {
-				for _, line := range ce {
-					e.log.Error("definitions not reloaded", "problem", line.Error())
-				}
-			} else {
-				e.log.Error("definitions not reloaded", "err", err)
+		cat, err := reloadDefinitions(ctx, e)
+		retry = errors.Is(err, errDataUnreachable)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			problems := reloadProblems(err)
+			for _, p := range problems {
+				e.log.Error("definitions not reloaded", "problem", p)
 			}
-			continue
+			srv.ReloadFailed(problems)
+		default:
+			srv.SetCatalog(cat)
+			e.log.Info("definitions reloaded", "dashboards", len(cat.Dashboards), "queries", len(cat.Queries))
 		}
-		srv.SetCatalog(cat)
-		e.log.Info("definitions reloaded", "dashboards", len(cat.Dashboards), "queries", len(cat.Queries))
 	}
+}
+
+// reloadInterval is how often serve looks for changed definition files.
+const reloadInterval = 2 * time.Second
+
+// errDataUnreachable is a reload that could not be checked against the
+// data database.
+var errDataUnreachable = errors.New("the data database cannot be reached: the changed definitions are checked and loaded once it answers")
+
+// reloadDefinitions loads the definitions and checks them against the
+// data database.
+func reloadDefinitions(ctx context.Context, e *env) (*catalog.Catalog, error) {
+	cat, err := catalog.Load(e.cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err = e.data.Ping(pingCtx)
+	cancel()
+	if err != nil {
+		e.log.Warn("definitions changed; not checked yet", "err", err)
+		return nil, errDataUnreachable
+	}
+	if err := checkAgainstDB(ctx, e, cat); err != nil {
+		return nil, err
+	}
+	return cat, nil
+}
+
+// reloadProblems are a failed reload's problems, one "file:line: message"
+// each (files below the definitions root).
+func reloadProblems(err error) []string {
+	var ce catalog.Errors
+	if !errors.As(err, &ce) {
+		return []string{oneLine(err)}
+	}
+	problems := make([]string, len(ce))
+	for i, p := range ce {
+		problems[i] = p.Error()
+	}
+	return problems
 }
 
 // fingerprint hashes the names, sizes and times of the definition files.

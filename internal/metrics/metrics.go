@@ -22,6 +22,7 @@ type Metrics struct {
 	ViewCache       *prometheus.CounterVec   // dashboard, result (hit, miss)
 	ReportRuns      *prometheus.CounterVec   // report, status
 	Deliveries      *prometheus.CounterVec   // status
+	Reloads         *prometheus.CounterVec   // result (ok, failed)
 }
 
 // New creates the metrics on a fresh registry.
@@ -54,9 +55,13 @@ func New() *Metrics {
 		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "opsboard_deliveries_total", Help: "Report deliveries to one recipient, by outcome.",
 		}, []string{"status"}),
+		Reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "opsboard_definition_reloads_total",
+			Help: "Reloads of the definitions after a file changed, by result: ok (served from then on) or failed (the last good set stays).",
+		}, []string{"result"}),
 	}
 	m.Registry.MustRegister(m.RequestDuration, m.QueryDuration, m.QueryErrors, m.CacheHits, m.CacheMisses,
-		m.ViewCache, m.ReportRuns, m.Deliveries,
+		m.ViewCache, m.ReportRuns, m.Deliveries, m.Reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -55,6 +55,10 @@ type Account struct {
 	CanEdit bool   // editor or admin: share links, sending reports
 	SignOut bool   // a login session that can be ended here
 	CSRF    string // the token forms on the page carry
+	// ReloadProblems are the problems ("file:line: message") of the last
+	// reload of the definitions when it failed: the layout shows them
+	// above every page until a reload works.
+	ReloadProblems []string
 }
 
 var funcs = template.FuncMap{

@@ -526,7 +526,8 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) *page.Account {
 	if p == nil {
 		return nil
 	}
-	a := &page.Account{Email: p.Email, Role: p.Role.String(), CanEdit: p.Role.Allows(access.Editor), SignOut: p.session != nil}
+	a := &page.Account{Email: p.Email, Role: p.Role.String(), CanEdit: p.Role.Allows(access.Editor), SignOut: p.session != nil,
+		ReloadProblems: s.ReloadProblems()}
 	if a.CanEdit || a.SignOut {
 		a.CSRF = s.csrfToken(w, r, p)
 	}

@@ -15,7 +15,9 @@ func (s *Server) registerOpsRoutes(r *mux.Router) {
 }
 
 // healthz answers 200 when the databases answer and the scheduler is alive,
-// 503 "degraded" otherwise, with a JSON body saying which part failed.
+// 503 "degraded" otherwise, with a JSON body saying which part failed. Its
+// "definitions" check is the last reload's result; it does not change the
+// status.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -39,6 +41,13 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	}
 	if s.Health != nil {
 		check("scheduler", s.Health())
+	}
+	// A failed reload leaves the last good definitions served: it is said
+	// here (and on every page for signed-in people), not a reason for a
+	// load balancer to take the server out.
+	checks["definitions"] = "ok"
+	if problems := s.ReloadProblems(); problems != nil {
+		checks["definitions"] = "failing"
 	}
 	status := "ok"
 	w.Header().Set("Content-Type", "application/json")

@@ -41,7 +41,10 @@ type Server struct {
 	pages    *page.Renderer
 	assets   *page.AssetServer
 	catalog  atomic.Pointer[catalog.Catalog]
-	views    *viewCache
+	// reloadProblems are the problems of the last reload of the
+	// definitions when it failed (nil when it worked, or none was tried).
+	reloadProblems atomic.Pointer[[]string]
+	views          *viewCache
 	auth     *auth
 	// Health reports whether background work (the scheduler) is alive;
 	// nil means there is none to check.
@@ -119,11 +122,36 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Catalog() *catalog.Catalog { return s.catalog.Load() }
 
 // SetCatalog swaps in a new set of definitions (after a successful reload)
-// and drops cached results computed from the old ones.
+// and drops cached results computed from the old ones. The notice of a
+// failed reload ends: the definitions on disk are the ones served.
 func (s *Server) SetCatalog(c *catalog.Catalog) {
 	s.catalog.Store(c)
 	s.runner.Purge()
 	s.views.purge()
+	s.reloadProblems.Store(nil)
+	s.metrics.Reloads.WithLabelValues("ok").Inc()
+}
+
+// ReloadFailed records a reload of the definitions that failed, with each
+// problem as "file:line: message": the last good set stays served, and
+// every page for a signed-in person says so, listing the problems, until
+// a reload works (SetCatalog). /healthz says "failing" for the
+// definitions meanwhile.
+func (s *Server) ReloadFailed(problems []string) {
+	if len(problems) == 0 {
+		problems = []string{"the definitions could not be loaded"}
+	}
+	s.reloadProblems.Store(&problems)
+	s.metrics.Reloads.WithLabelValues("failed").Inc()
+}
+
+// ReloadProblems are the problems of the last reload when it failed; nil
+// when it worked.
+func (s *Server) ReloadProblems() []string {
+	if p := s.reloadProblems.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 func (s *Server) builder() *dashboard.Builder {
