@@ -140,6 +140,8 @@ type TileView struct {
 	// Ignores are the filters set to something other than their default
 	// that the tile's query does not take: its number is for all of them.
 	Ignores []FilterView
+	// Watched reports whether an alert rule watches the tile.
+	Watched bool
 	Spark   []float64
 	Err     error
 }
@@ -375,6 +377,11 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		tv := &v.Tiles[i]
 		tv.Tile, tv.Query = t, b.Catalog.Queries[t.Query]
 		tv.Ignores = v.ignored(tv.Query, defaults)
+		for _, a := range b.Catalog.Alerts {
+			if a.Dashboard == d.Name && a.Tile == t.Query {
+				tv.Watched = true
+			}
+		}
 		g.Go(func() error {
 			f, err := run(t.Query, rng)
 			if err == nil {

@@ -70,7 +70,9 @@ type TileBlock struct {
 	Sample string
 	// Scope names the active filters the number is not narrowed by
 	// ("all sales channels").
-	Scope               string
+	Scope string
+	// Alerts links to the firings of the alert rules that watch the tile.
+	Alerts              string
 	Target, TargetClass string
 	Spark               template.HTML
 	Err                 string
@@ -102,6 +104,9 @@ type DashboardOptions struct {
 	Print bool
 	// Glossary is the glossary URL ("/kpis"), or "" for no links.
 	Glossary string
+	// Alerts links the tiles an alert rule watches to their firings
+	// (signed-in pages; share links and reports do not).
+	Alerts bool
 
 	events []chart.Event  // the view's, for the time-series charts
 	loc    *time.Location // the view's time zone, for times shown
@@ -154,7 +159,11 @@ func Dashboard(v *dashboard.View, opts DashboardOptions) DashboardData {
 	}
 	note := CompareNote(v)
 	for _, t := range v.Tiles {
-		d.Tiles = append(d.Tiles, Tile(t, note, opts.Glossary))
+		tb := Tile(t, note, opts.Glossary)
+		if t.Watched && opts.Alerts {
+			tb.Alerts = "/alerts?" + url.Values{"dashboard": {v.Dashboard.Name}, "tile": {t.Tile.Query}}.Encode()
+		}
+		d.Tiles = append(d.Tiles, tb)
 	}
 	d.Events, opts.events = Events(v)
 	opts.loc = v.Location

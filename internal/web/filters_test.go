@@ -118,3 +118,22 @@ panels:
 		}
 	}
 }
+
+// A tile an alert rule watches links to its firings; others do not.
+func TestWatchedTilesLinkToTheirAlerts(t *testing.T) {
+	dir := writeDefs(t, map[string]string{
+		"sql/orders.sql":    "-- title: Orders\nSELECT count(*) AS value FROM orders WHERE placed_at >= :from::date AND placed_at < :to::date",
+		"sql/customers.sql": "-- title: Customers\nSELECT count(*) AS value FROM customers",
+		"dashboards/a.yaml": "title: A\ntiles:\n  - query: orders\n    target: 10\n  - query: customers\n",
+		"alerts/few-orders.yaml": "title: Few orders\ndashboard: a\ntile: orders\ncondition: below\nrange: yesterday\n" +
+			"schedule: \"0 7 * * *\"\nemail: [ops@example.com]\n",
+	})
+	ts := startServer(t, demoDB(t), dir)
+	_, body, _ := get(t, ts.URL+"/d/a")
+	if n := strings.Count(body, `class="alerts-link" href="/alerts?dashboard=a&amp;tile=orders"`); n != 1 {
+		t.Errorf("%d links from the watched tile to its alerts, want 1", n)
+	}
+	if strings.Count(body, `class="alerts-link"`) != 1 {
+		t.Errorf("an unwatched tile links to alerts")
+	}
+}
