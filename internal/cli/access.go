@@ -24,13 +24,14 @@ import (
 func shareCommand() *command {
 	var (
 		dashboard, report, expires, label string
+		showSQL                           bool
 		params                            = paramFlags{}
 	)
-	createOnly := []string{"dashboard", "report", "param", "p", "expires", "label"}
+	createOnly := []string{"dashboard", "report", "param", "p", "expires", "label", "show-sql"}
 	return &command{
 		name:    "share",
 		summary: "Create, list and revoke share links: read-only, expiring, with locked filters, no account needed.",
-		usage:   "create --dashboard NAME | --report NAME [--param name=value ...] [--expires 30d] [--label TEXT]\n       opsboard share list\n       opsboard share revoke ID",
+		usage:   "create --dashboard NAME | --report NAME [--param name=value ...] [--expires 30d] [--label TEXT] [--show-sql]\n       opsboard share list\n       opsboard share revoke ID",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&dashboard, "dashboard", "", "create: the dashboard the link shows")
 			fs.StringVar(&report, "report", "", "create: the report whose archive the link shows")
@@ -38,6 +39,7 @@ func shareCommand() *command {
 			fs.Var(params, "p", "create: short for --param")
 			fs.StringVar(&expires, "expires", "30d", "create: how long the link works, like 7d, 30d, 2w or 12h (at most 366d)")
 			fs.StringVar(&label, "label", "", "create: a note shown on the shared page and in the list")
+			fs.BoolVar(&showSQL, "show-sql", false, "create: show each query's SQL in the shared page's glossary (by default it says what each number means in words only)")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 			if len(args) == 0 {
@@ -53,7 +55,7 @@ func shareCommand() *command {
 				if len(args) != 1 {
 					return usagef("create takes flags only, not %q", strings.Join(args[1:], " "))
 				}
-				return shareCreate(ctx, e, dashboard, report, params, expires, label)
+				return shareCreate(ctx, e, shareOptions{dashboard, report, params, expires, label, showSQL})
 			case "list":
 				if len(args) != 1 {
 					return usagef("list takes no arguments")
@@ -87,31 +89,43 @@ func setFlag(fs *flag.FlagSet, names []string) string {
 	return found
 }
 
-func shareCreate(ctx context.Context, e *env, dashboard, report string, params paramFlags, expires, label string) error {
-	kind, target := access.ShareDashboard, dashboard
+// shareOptions are the flags of share create.
+type shareOptions struct {
+	dashboard, report string
+	params            paramFlags
+	expires, label    string
+	showSQL           bool
+}
+
+// defaultServeURL is where serve listens when not told otherwise: share
+// links printed without OPSBOARD_BASE_URL point there.
+const defaultServeURL = "http://127.0.0.1:8080"
+
+func shareCreate(ctx context.Context, e *env, o shareOptions) error {
+	kind, target := access.ShareDashboard, o.dashboard
 	switch {
-	case dashboard != "" && report != "":
+	case o.dashboard != "" && o.report != "":
 		return usagef("a link shows one thing: --dashboard or --report, not both")
-	case report != "":
-		kind, target = access.ShareReport, report
-	case dashboard == "":
+	case o.report != "":
+		kind, target = access.ShareReport, o.report
+	case o.dashboard == "":
 		return usagef("needs --dashboard NAME or --report NAME")
 	}
-	expiry, err := access.ParseExpiry(expires)
+	expiry, err := access.ParseExpiry(o.expires)
 	if err != nil {
 		return usagef("--expires: %v", err)
 	}
-	if len(label) > 200 {
+	if len(o.label) > 200 {
 		return usagef("--label is too long (200 characters at most)")
 	}
-	if !utf8.ValidString(label) || strings.ContainsRune(label, 0) {
+	if !utf8.ValidString(o.label) || strings.ContainsRune(o.label, 0) {
 		return usagef("--label is not text (it has a NUL byte or invalid UTF-8)")
 	}
 	cat, err := loadCatalog(e)
 	if err != nil {
 		return err
 	}
-	if err := access.CheckShare(cat, kind, target, params); err != nil {
+	if err := access.CheckShare(cat, kind, target, o.params); err != nil {
 		return err
 	}
 	if err := e.open(ctx, true); err != nil {
@@ -120,24 +134,36 @@ func shareCreate(ctx context.Context, e *env, dashboard, report string, params p
 	defer e.close()
 	token, hash := access.NewToken()
 	link, err := e.db.CreateShareLink(ctx, hash, store.ShareLink{
-		Kind: kind, Target: target, Params: store.Params(params), Label: label,
-		CreatedBy: "command line", ExpiresAt: e.now().Add(expiry),
+		Kind: kind, Target: target, Params: store.Params(o.params), Label: o.label,
+		CreatedBy: "command line", ExpiresAt: e.now().Add(expiry), ShowSQL: o.showSQL,
 	})
 	if err != nil {
 		return err
 	}
 	// The address goes to stdout alone, so a script can capture it; the
 	// rest is for the person at the terminal.
-	fmt.Fprintln(e.stdout, access.ShareURL(e.cfg.BaseURL, token))
+	base := e.cfg.BaseURL
+	if base == "" {
+		base = defaultServeURL
+	}
+	fmt.Fprintln(e.stdout, access.ShareURL(base, token))
 	what := kind + " " + terminalText(target)
-	if len(params) > 0 {
-		what += " locked to " + formatParams(params)
+	if len(o.params) > 0 {
+		what += " locked to " + formatParams(o.params)
 	}
 	fmt.Fprintf(e.stderr, "share link %d shows %s until %s.\n", link.ID, what, link.ExpiresAt.In(e.cfg.Location).Format("2006-01-02 15:04 MST"))
-	fmt.Fprintln(e.stderr, "This is the only time the address is shown: opsboard keeps only its hash. Revoke it with 'opsboard share revoke "+strconv.FormatInt(link.ID, 10)+"'.")
-	if e.cfg.BaseURL == "" {
-		fmt.Fprintln(e.stderr, "(set OPSBOARD_BASE_URL to print a full address)")
+	if o.showSQL {
+		fmt.Fprintln(e.stderr, "Its glossary shows the SQL of each query.")
+	} else {
+		fmt.Fprintln(e.stderr, "Its glossary says what each number means in words, without the SQL (--show-sql adds it).")
 	}
+	if e.cfg.BaseURL != "" {
+		fmt.Fprintf(e.stderr, "The address is below OPSBOARD_BASE_URL (%s).\n", terminalText(e.cfg.BaseURL))
+	} else {
+		fmt.Fprintf(e.stderr, "The address is below %s, where 'opsboard serve' listens by default; OPSBOARD_BASE_URL is not set. "+
+			"Set it to the address people reach opsboard at (https://opsboard.example.com) to print links that work for them.\n", defaultServeURL)
+	}
+	fmt.Fprintln(e.stderr, "This is the only time the address is shown: opsboard keeps only its hash. Revoke it with 'opsboard share revoke "+strconv.FormatInt(link.ID, 10)+"'.")
 	return nil
 }
 

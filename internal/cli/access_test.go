@@ -130,9 +130,20 @@ func TestShareCommands(t *testing.T) {
 		t.Errorf("stored link %+v", link)
 	}
 
-	code, out, _ = runWith(ctx, t, nil, "--dir", "../..", "share", "create", "--report", "ops-daily")
-	if code != 0 || !strings.HasPrefix(out, "/s/") {
-		t.Errorf("share create without OPSBOARD_BASE_URL: exit %d, %q; want a relative /s/ path", code, out)
+	if link.ShowSQL || !strings.Contains(errOut, "without the SQL") || !strings.Contains(errOut, "below OPSBOARD_BASE_URL (https://ops.example.com/)") {
+		t.Errorf("share create without --show-sql: ShowSQL %v, stderr %q; want the SQL hidden and the base named", link.ShowSQL, errOut)
+	}
+
+	code, out, errOut = runWith(ctx, t, nil, "--dir", "../..", "share", "create", "--report", "ops-daily", "--show-sql")
+	m2 := shareURLRE.FindStringSubmatch(out)
+	if code != 0 || m2 == nil || m2[1] != "http://127.0.0.1:8080" {
+		t.Fatalf("share create without OPSBOARD_BASE_URL: exit %d, %q; want a full address below serve's default http://127.0.0.1:8080", code, out)
+	}
+	if !strings.Contains(errOut, "OPSBOARD_BASE_URL is not set") || !strings.Contains(errOut, "where 'opsboard serve' listens by default") {
+		t.Errorf("share create without OPSBOARD_BASE_URL does not say which address it used: %s", errOut)
+	}
+	if link, err := db.UseShareLink(ctx, access.HashToken(m2[2])); err != nil || !link.ShowSQL {
+		t.Errorf("share create --show-sql stored %+v (%v), want ShowSQL", link, err)
 	}
 
 	code, out, _ = runWith(ctx, t, nil, "share", "list")

@@ -185,23 +185,26 @@ type ShareLink struct {
 	RevokedAt  sql.NullTime `db:"revoked_at"`
 	LastUsedAt sql.NullTime `db:"last_used_at"`
 	UseCount   int64        `db:"use_count"`
+	// ShowSQL shows the SQL of the queries in the shared page's glossary;
+	// without it the glossary says what each number means in words only.
+	ShowSQL bool `db:"show_sql"`
 	// Status is ShareActive, ShareExpired or ShareRevoked, as of the
 	// database's clock when read.
 	Status string `db:"status"`
 }
 
-const shareColumns = `id, kind, target, params, label, created_by, created_at, expires_at, revoked_at, last_used_at, use_count,
+const shareColumns = `id, kind, target, params, label, created_by, created_at, expires_at, revoked_at, last_used_at, use_count, show_sql,
 	CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN expires_at <= now() THEN 'expired' ELSE 'active' END AS status`
 
 // CreateShareLink stores a new link under the hash of its token and
-// returns it with its id. Kind, Target, Params, Label, CreatedBy and
-// ExpiresAt are taken from l.
+// returns it with its id. Kind, Target, Params, Label, CreatedBy,
+// ExpiresAt and ShowSQL are taken from l.
 func (db *Store) CreateShareLink(ctx context.Context, tokenHash []byte, l ShareLink) (*ShareLink, error) {
 	var out ShareLink
 	err := db.x.GetContext(ctx, &out, `
-		INSERT INTO opsboard.share_links (token_hash, kind, target, params, label, created_by, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		RETURNING `+shareColumns, tokenHash, l.Kind, l.Target, l.Params, l.Label, l.CreatedBy, l.ExpiresAt)
+		INSERT INTO opsboard.share_links (token_hash, kind, target, params, label, created_by, expires_at, show_sql)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		RETURNING `+shareColumns, tokenHash, l.Kind, l.Target, l.Params, l.Label, l.CreatedBy, l.ExpiresAt, l.ShowSQL)
 	if err != nil {
 		return nil, fmt.Errorf("creating share link: %w", err)
 	}
@@ -246,7 +249,7 @@ func (db *Store) UseShareLink(ctx context.Context, tokenHash []byte) (*ShareLink
 		SELECT link.id, link.kind, link.target, link.params, link.label, link.created_by, link.created_at,
 		       link.expires_at, link.revoked_at,
 		       coalesce(used.last_used_at, link.last_used_at) AS last_used_at,
-		       coalesce(used.use_count, link.use_count) AS use_count, link.status
+		       coalesce(used.use_count, link.use_count) AS use_count, link.show_sql, link.status
 		FROM link LEFT JOIN used ON true`, tokenHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFound("no such share link")

@@ -17,7 +17,40 @@ func (s *Server) registerGlossaryRoutes(r *mux.Router) {
 // glossaryEntry is one query as the glossary shows it.
 type glossaryEntry struct {
 	Anchor, Name, File, Title, Description, Unit, Better, Params, SQL string
-	UsedBy                                                            []dashboardLink
+	// Reading says in words how to read the number: what it is measured
+	// in, which way is better, what it rests on.
+	Reading string
+	UsedBy  []dashboardLink
+}
+
+// unitWords say what a unit is, for a reader.
+var unitWords = map[string]string{
+	"count": "a count", "percent": "a percentage", "ratio": "a ratio", "score": "a score",
+	"currency": "an amount of money", "hours": "a number of hours", "days": "a number of days",
+}
+
+// reading says how to read a query's number: "A percentage; higher is
+// better. Each value rests on the orders due it counts."
+func reading(q *catalog.Query) string {
+	var parts []string
+	unit := q.Unit
+	if i := strings.IndexByte(unit, ' '); i > 0 {
+		unit = unit[:i] // "currency EUR"
+	}
+	if w := unitWords[unit]; w != "" {
+		parts = append(parts, w)
+	}
+	if q.Better != "" {
+		parts = append(parts, q.Better+" is better")
+	}
+	text := strings.Join(parts, "; ")
+	if text != "" {
+		text = strings.ToUpper(text[:1]) + text[1:] + "."
+	}
+	if q.Metric.Sample != "" {
+		text = strings.TrimSpace(text + " Each value says how many " + strings.ReplaceAll(q.Metric.Sample, "_", " ") + " it rests on.")
+	}
+	return text
 }
 
 // dashboardLink is a dashboard a glossary entry is shown on.
@@ -50,7 +83,7 @@ func glossaryData(c *catalog.Catalog, names []string) any {
 		entries = append(entries, glossaryEntry{
 			Anchor: page.Anchor(q.Name), Name: q.Name, File: q.File, Title: q.Title, Description: q.Description,
 			Unit: q.Unit, Better: q.Better, Params: strings.Join(params, "; "), SQL: q.SQL,
-			UsedBy: usedBy[q.Name],
+			Reading: reading(q), UsedBy: usedBy[q.Name],
 		})
 	}
 	return struct{ Entries []glossaryEntry }{entries}

@@ -140,7 +140,7 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 			// The glossary is on this page: "about" links point below.
 			Glossary: here,
 		})
-		p = s.page(d.Title, "", true, sharedDashboard{DashboardData: data, Glossary: sharedGlossary(c, d.UsedQueries())})
+		p = s.page(d.Title, "", true, sharedDashboard{DashboardData: data, Glossary: sharedGlossary(c, d.UsedQueries(), link.ShowSQL)})
 	case access.ShareReport:
 		rep, ok := c.Reports[link.Target]
 		if !ok {
@@ -160,7 +160,7 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 			data.Runs = append(data.Runs, row)
 		}
 		if d, ok := c.Dashboards[rep.Dashboard]; ok {
-			data.Glossary = sharedGlossary(c, d.UsedQueries())
+			data.Glossary = sharedGlossary(c, d.UsedQueries(), link.ShowSQL)
 		}
 		p = s.page(rep.Title, "", false, data)
 		name = "shared-reports"
@@ -172,11 +172,16 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 }
 
 // sharedGlossary is the glossary entries of the named queries, without
-// the titles of the other dashboards that use them.
-func sharedGlossary(c *catalog.Catalog, names []string) []glossaryEntry {
+// the titles of the other dashboards that use them, and without their SQL
+// unless the link was made to show it: a share link's reader gets what
+// each number means in words, not the tables and columns behind it.
+func sharedGlossary(c *catalog.Catalog, names []string, showSQL bool) []glossaryEntry {
 	g, _ := glossaryData(c, names).(struct{ Entries []glossaryEntry })
 	for i := range g.Entries {
 		g.Entries[i].UsedBy = nil
+		if !showSQL {
+			g.Entries[i].SQL, g.Entries[i].File = "", ""
+		}
 	}
 	return g.Entries
 }
@@ -260,6 +265,7 @@ type shareRow struct {
 	LastUsed, CreatedBy, Status, Tone             string
 	Uses                                          int64
 	Active                                        bool
+	ShowSQL                                       bool
 }
 
 // shareForm makes a link to one dashboard or report.
@@ -301,6 +307,7 @@ func (s *Server) renderShares(w http.ResponseWriter, r *http.Request, status int
 			ID: l.ID, Kind: l.Kind, Target: l.Target, Params: formatParams(l.Params), Label: l.Label,
 			Created: when(l.CreatedAt), Expires: when(l.ExpiresAt), CreatedBy: l.CreatedBy,
 			Status: l.Status, Tone: shareTones[l.Status], Uses: l.UseCount, Active: l.Status == store.ShareActive,
+			ShowSQL: l.ShowSQL,
 		}
 		if l.LastUsedAt.Valid {
 			row.LastUsed = when(l.LastUsedAt.Time)
@@ -365,12 +372,12 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) error {
 	p := currentPrincipal(r.Context())
 	link, err := s.db.CreateShareLink(r.Context(), hash, store.ShareLink{
 		Kind: kind, Target: target, Params: params, Label: label, CreatedBy: p.Email,
-		ExpiresAt: time.Now().Add(expiry),
+		ExpiresAt: time.Now().Add(expiry), ShowSQL: r.PostFormValue("show_sql") == "1",
 	})
 	if err != nil {
 		return err
 	}
-	s.log.Info("share link created", "id", link.ID, "kind", kind, "target", target, "by", p.Email)
+	s.log.Info("share link created", "id", link.ID, "kind", kind, "target", target, "show_sql", link.ShowSQL, "by", p.Email)
 	return s.renderShares(w, r, http.StatusOK, sharesData{Created: s.shareURL(r, token)})
 }
 
