@@ -10,7 +10,6 @@ import (
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/chart"
 	"github.com/opsboard/opsboard/internal/dashboard"
-	"github.com/opsboard/opsboard/internal/frame"
 	"github.com/opsboard/opsboard/internal/page"
 	"github.com/opsboard/opsboard/internal/query"
 	"github.com/opsboard/opsboard/internal/store"
@@ -100,29 +99,9 @@ func (s *Service) point(ctx context.Context, q *catalog.Query, rule *catalog.Ale
 	if err != nil {
 		return catalog.Point{}, false, err
 	}
-	f := res.Frame
-	p := catalog.Point{Days: r.Days(), Unit: q.Unit}
-	i := f.FirstNumeric()
-	if i < 0 {
-		return p, false, apperr.Invalid("%s (%s): no numeric column (has: %v)", q.Name, q.File, f.Names())
-	}
-	if len(f.Rows) == 0 {
-		return p, false, nil
-	}
-	v, ok := frame.Float(f.Rows[0][i])
-	p.Value = v
-	cell := func(name string) float64 {
-		if j := f.Index(name); j >= 0 {
-			x, _ := frame.Float(f.Rows[0][j])
-			return x
-		}
-		return 0
-	}
-	if q.Metric.Sample != "" {
-		p.Sample = cell(q.Metric.Sample)
-	}
-	if q.Metric.Spread != "" {
-		p.Spread = cell(q.Metric.Spread)
+	p, ok, err := dashboard.KPIPoint(res.Frame, q, r)
+	if err != nil {
+		return p, false, apperr.Invalid("%s (%s): %v", q.Name, q.File, err)
 	}
 	return p, ok, nil
 }

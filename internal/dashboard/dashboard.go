@@ -512,8 +512,13 @@ func defaultValue(c *catalog.Catalog, d *catalog.Dashboard, f catalog.Filter) st
 	return ""
 }
 
-// kpiPoint is kpiValue with what the query's metric model reads beside it:
-// the period's length, and the sample and spread columns it names.
+// KPIPoint reads a KPI query's result as the metric model weighs it: the
+// value (kpiValue) with the period's length, and the sample and spread
+// columns the query names. Alert rules read their tiles with it too.
+func KPIPoint(f *frame.Frame, q *catalog.Query, r query.Range) (catalog.Point, bool, error) {
+	return kpiPoint(f, q, r)
+}
+
 func kpiPoint(f *frame.Frame, q *catalog.Query, r query.Range) (catalog.Point, bool, error) {
 	v, ok, err := kpiValue(f)
 	p := catalog.Point{Value: v, Days: r.Days()}
