@@ -23,7 +23,7 @@ type Email struct {
 	Output     *Output
 	PDF        []byte
 	Charts     map[string][]byte // PNG per chart element id
-	ArchiveURL string            // link to the archived copy; "" when no base URL is configured
+	ArchiveURL string            // the run's page in opsboard (its archived copy); "" when no base URL is configured
 	From       string
 }
 
@@ -32,8 +32,11 @@ type emailTile struct {
 	Color, TargetColor string
 }
 
+// emailChart is one panel in the email: its image (by content id) or a
+// line of text in its place, and its caption, as under the chart on the
+// page.
 type emailChart struct {
-	Title, CID, Text string
+	Title, CID, Text, Note string
 }
 
 var toneColors = map[string]string{"good": "#14804a", "bad": "#c2362b", "neutral": "#5f6b7a", "": "#5f6b7a"}
@@ -63,6 +66,9 @@ func (e *Email) Message() (*mail.Message, error) {
 	var charts []emailChart
 	for i, p := range o.View.Panels {
 		ec := emailChart{Title: p.Title}
+		if i < len(data.Panels) {
+			ec.Note = data.Panels[i].Note
+		}
 		id := chartElementID(i, p.ID)
 		switch png, ok := e.Charts[id]; {
 		case p.Err != nil:
@@ -145,7 +151,11 @@ func chartElementID(i int, panelID string) string { return page.ChartID(i, panel
 
 func plainText(o *Output, data page.ReportData, archiveURL string, withPDF bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n%s · %s · compared with %s\n\n", o.Report.Title, data.Period, data.TimeZone, data.Comparison)
+	fmt.Fprintf(&b, "%s\n%s · %s · compared with %s\n", o.Report.Title, data.Period, data.TimeZone, data.Comparison)
+	if archiveURL != "" {
+		fmt.Fprintf(&b, "Open it in opsboard: %s\n", archiveURL)
+	}
+	b.WriteString("\n")
 	if o.Partial() {
 		b.WriteString("PARTIAL REPORT: some parts could not be computed:\n")
 		for _, f := range o.Failures {
@@ -170,7 +180,7 @@ func plainText(o *Output, data page.ReportData, archiveURL string, withPDF bool)
 		b.WriteString("\nThe full report with its charts is attached as a PDF.\n")
 	}
 	if archiveURL != "" {
-		fmt.Fprintf(&b, "Archived copy: %s\n", archiveURL)
+		fmt.Fprintf(&b, "This run in opsboard: %s\n", archiveURL)
 	}
 	return b.String()
 }
