@@ -25,11 +25,15 @@ type Report struct {
 	TimeZone    string // IANA name; empty: the process default
 	Schedule    string // cron spec as written; empty: not scheduled, run by hand only
 	To, Cc      []string
-	Subject     string            // text/template over SubjectData; default DefaultSubject
-	Attach      []string          // subset of "pdf", "csv"; default [pdf]
-	OnError     string            // OnErrorFail or OnErrorSendPartial
-	Params      map[string]string // filter values locked for the report
-	Line        int
+	// Webhooks are chat channels (Slack, Teams, any HTTP endpoint) the
+	// report is also posted to: a short summary, the highlights, and the
+	// link to the run.
+	Webhooks []Webhook
+	Subject  string            // text/template over SubjectData; default DefaultSubject
+	Attach   []string          // subset of "pdf", "csv"; default [pdf]
+	OnError  string            // OnErrorFail or OnErrorSendPartial
+	Params   map[string]string // filter values locked for the report
+	Line     int
 
 	// Cron is Schedule parsed; nil when the report is not scheduled.
 	Cron *Schedule
@@ -52,7 +56,7 @@ const (
 )
 
 var (
-	reportKeys    = []string{"title", "description", "dashboard", "period", "timezone", "schedule", "to", "cc", "subject", "attach", "on_error", "params"}
+	reportKeys    = []string{"title", "description", "dashboard", "period", "timezone", "schedule", "to", "cc", "subject", "attach", "on_error", "params", "webhooks"}
 	attachKinds   = []string{AttachPDF, AttachCSV}
 	onErrorValues = []string{OnErrorFail, OnErrorSendPartial}
 )
@@ -180,6 +184,14 @@ func (d *yamlDecoder) report(r *Report, root ast.Node) {
 			}
 			if err != nil {
 				d.errorf(nodePos(e.value), "subject: %s (fields: .Date .Title .Report .Period)", templateProblem(err))
+			}
+		}
+	}
+	if e, ok := es["webhooks"]; ok {
+		items, _ := d.list(e)
+		for _, n := range items {
+			if w, ok := d.webhook(n); ok {
+				r.Webhooks = append(r.Webhooks, w)
 			}
 		}
 	}

@@ -8,10 +8,14 @@ package delivery
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	netmail "net/mail"
+	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +27,7 @@ import (
 	"github.com/opsboard/opsboard/internal/query"
 	"github.com/opsboard/opsboard/internal/report"
 	"github.com/opsboard/opsboard/internal/store"
+	"github.com/opsboard/opsboard/internal/webhook"
 )
 
 // Transport sends a finished message to some recipients.
@@ -47,6 +52,9 @@ type Service struct {
 	Backoff func(attempt int) time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Getenv reads the variables report webhooks' url_env name; default
+	// os.Getenv.
+	Getenv func(string) string
 
 	// Each step of a run has a deadline of its own, so that a slow step
 	// fails (and is retried) on its own and never uses up the time of the
@@ -311,7 +319,7 @@ func (s *Service) render(ctx context.Context, run *store.Run) error {
 		return fail(string(out.HTML), "email: "+err.Error())
 	}
 	if len(recipients) > 0 && recipientsDiffer(recipients, out.Report) {
-		msg.To, msg.Cc = keys(recipients), nil
+		msg.To, msg.Cc = keys(emailsOf(recipients)), nil
 	}
 	msg.MessageID = fmt.Sprintf("<opsboard-run-%d-%s@%s>", run.ID, run.ReportDate.Format("20060102"), mailDomain(s.sender()))
 	msg.Headers = map[string]string{"X-Opsboard-Run": strconv.FormatInt(run.ID, 10)}
@@ -320,7 +328,8 @@ func (s *Service) render(ctx context.Context, run *store.Run) error {
 		return fail(string(out.HTML), "email: "+err.Error())
 	}
 	save := func(ctx context.Context) error {
-		return s.DB.SaveRendered(ctx, run.ID, out.Subject, string(out.HTML), pdf, raw, out.Failures, out.Partial(), recipients)
+		return s.DB.SaveRendered(ctx, run.ID, out.Subject, string(out.HTML), pdf, raw, out.Failures, out.Partial(), recipients,
+			strings.Join(out.Highlights, "\n"))
 	}
 	if err := s.within(ctx, orDefault(s.SaveTimeout, DefaultSaveTimeout), save); err != nil {
 		// Counted as an attempt: a run that cannot be archived is retried
@@ -344,11 +353,6 @@ func (s *Service) deliver(ctx context.Context, run *store.Run) error {
 	if err != nil {
 		return err
 	}
-	if s.Transport == nil {
-		// Mail is not configured (said once at startup): the run stays
-		// archived with its deliveries pending until it is.
-		return nil
-	}
 	message := withFrom(run.Message, s.From) // the same bytes for every recipient
 	var errs []error
 	now := s.now()
@@ -357,14 +361,20 @@ func (s *Service) deliver(ctx context.Context, run *store.Run) error {
 		if d.Status != "pending" {
 			continue
 		}
-		// A first attempt is always due; retries wait for their time.
-		if d.Attempts > 0 && d.NextAttemptAt.After(now) || ctx.Err() != nil {
+		// A first attempt is always due; retries wait for their time. Mail
+		// waits, pending, until it is configured (said once at startup).
+		if d.Attempts > 0 && d.NextAttemptAt.After(now) || ctx.Err() != nil || d.Kind != kindWebhook && s.Transport == nil {
 			pending++
 			continue
 		}
 		attempt := d.Attempts + 1
 		log := log.With("recipient", d.Recipient, "attempt", attempt)
-		err := s.send(ctx, d.Recipient, message)
+		var err error
+		if d.Kind == kindWebhook {
+			err = s.post(ctx, run, d.Recipient)
+		} else {
+			err = s.send(ctx, d.Recipient, message)
+		}
 		if err == nil {
 			if err := s.record(ctx, func(ctx context.Context) error { return s.DB.MarkDelivered(ctx, d.ID) }); err != nil {
 				// Stop here: with the store out of reach, every further
@@ -377,8 +387,8 @@ func (s *Service) deliver(ctx context.Context, run *store.Run) error {
 			continue
 		}
 		var next time.Time
-		if !mail.IsPermanent(err) && attempt < s.maxAttempts() {
-			next = s.now().Add(s.backoff(attempt))
+		if !mail.IsPermanent(err) && !webhook.IsPermanent(err) && attempt < s.maxAttempts() {
+			next = s.now().Add(max(s.backoff(attempt), webhook.RetryAfter(err)))
 		}
 		if rerr := s.record(ctx, func(ctx context.Context) error { return s.DB.MarkDeliveryFailed(ctx, d.ID, err.Error(), next) }); rerr != nil {
 			log.Error("delivery failed, and the attempt was not recorded", "err", err, "record_err", rerr)
@@ -396,6 +406,9 @@ func (s *Service) deliver(ctx context.Context, run *store.Run) error {
 	}
 	if pending > 0 {
 		return errors.Join(errs...)
+	}
+	if len(deliveries) == 0 && s.Transport == nil {
+		return nil // nothing recorded yet: wait for mail, as before
 	}
 	if err := s.record(ctx, func(ctx context.Context) (err error) { deliveries, err = s.DB.Deliveries(ctx, run.ID); return err }); err != nil {
 		return errors.Join(append(errs, err)...)
@@ -425,6 +438,75 @@ func (s *Service) send(ctx context.Context, recipient string, message []byte) er
 	c, cancel := context.WithTimeoutCause(ctx, limit, fmt.Errorf("the mail server did not take the message within %s", limit))
 	defer cancel()
 	return s.Transport.SendRaw(c, s.From, []string{recipient}, message)
+}
+
+// kindWebhook is the kind of a delivery to a chat channel.
+const kindWebhook = "webhook"
+
+// webhookRecipient names a report's webhook among its deliveries without
+// its secret: the variable holding the address, or the address's host and
+// a short hash of it.
+func webhookRecipient(w catalog.Webhook) string {
+	if w.URLEnv != "" {
+		return "webhook env:" + w.URLEnv
+	}
+	host := "(bad address)"
+	if u, err := url.Parse(w.URL); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	sum := sha256.Sum256([]byte(w.URL))
+	return "webhook " + host + " #" + hex.EncodeToString(sum[:4])
+}
+
+// post posts the run's summary to one of its report's webhooks, within the
+// SMTP deadline: the highlights, the subject and the link to the run.
+func (s *Service) post(ctx context.Context, run *store.Run, recipient string) error {
+	r, err := s.Producer.Lookup(run.Report)
+	if err != nil {
+		return fmt.Errorf("the report's definition is gone: %w", err)
+	}
+	for _, w := range r.Webhooks {
+		if webhookRecipient(w) != recipient {
+			continue
+		}
+		address := w.URL
+		if w.URLEnv != "" {
+			if address = s.getenv(w.URLEnv); address == "" {
+				return fmt.Errorf("the environment variable %s (the webhook's address) is not set", w.URLEnv)
+			}
+		}
+		text := run.Summary
+		if run.Partial {
+			text = "Partial report: some parts could not be computed.\n" + text
+		}
+		body, err := webhook.Body(w.Format, webhook.Notice{Kind: "report.sent", Title: run.Subject, Text: text, Link: s.archiveURL(run),
+			Fields: map[string]any{"report": run.Report, "date": run.ReportDate.Format(query.DateLayout), "run": run.ID, "partial": run.Partial}})
+		if err != nil {
+			return err
+		}
+		c, cancel := context.WithTimeout(ctx, orDefault(s.SMTPTimeout, DefaultSMTPTimeout))
+		defer cancel()
+		return (&webhook.Sender{}).Post(c, address, body)
+	}
+	return fmt.Errorf("the report no longer has the webhook %s", recipient)
+}
+
+func (s *Service) getenv(name string) string {
+	if s.Getenv != nil {
+		return s.Getenv(name)
+	}
+	return os.Getenv(name)
+}
+
+// emailsOf is recipients without the webhooks.
+func emailsOf(recipients map[string]string) map[string]string {
+	out := map[string]string{}
+	for a, kind := range recipients {
+		if kind != kindWebhook {
+			out[a] = kind
+		}
+	}
+	return out
 }
 
 // redactAll removes hosts, ports and addresses from reasons that are
@@ -472,6 +554,9 @@ func recipientsOf(r *catalog.Report) map[string]string {
 		if _, dup := out[a]; !dup {
 			out[a] = "cc"
 		}
+	}
+	for _, w := range r.Webhooks {
+		out[webhookRecipient(w)] = kindWebhook
 	}
 	return out
 }

@@ -364,7 +364,7 @@ func TestCrashedRunsAreResumed(t *testing.T) {
 		t.Fatal(err)
 	}
 	msg, _ := mail.Build(&mail.Message{From: "opsboard@example.com", To: []string{"lead@example.com"}, Subject: "Ops daily 2026-06-29", Text: "resumed"})
-	if err := db.SaveRendered(ctx, run2.ID, "Ops daily 2026-06-29", "<html></html>", []byte("%PDF"), msg, nil, false, map[string]string{"lead@example.com": "to"}); err != nil {
+	if err := db.SaveRendered(ctx, run2.ID, "Ops daily 2026-06-29", "<html></html>", []byte("%PDF"), msg, nil, false, map[string]string{"lead@example.com": "to"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	e.sched.Tick(ctx)

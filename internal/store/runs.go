@@ -45,6 +45,9 @@ type Run struct {
 	Recipients     []byte    `db:"recipients"`
 	RenderAttempts int       `db:"render_attempts"`
 	NextRenderAt   time.Time `db:"next_render_at"`
+	// Summary is what the run posts to webhooks: its highlights, a line
+	// each.
+	Summary string `db:"summary"`
 }
 
 // RecipientMap decodes Recipients; nil when the run has none of its own.
@@ -80,7 +83,7 @@ type Delivery struct {
 }
 
 const runColumns = `id, report, report_date, trigger, status, time_zone, params, errors, partial, subject,
-	html, pdf, message, created_at, updated_at, finished_at, recipients, render_attempts, next_render_at`
+	html, pdf, message, created_at, updated_at, finished_at, recipients, render_attempts, next_render_at, summary`
 
 // ClaimScheduledRun creates the scheduled run of report for date. Only one
 // caller across all replicas gets claimed=true; the others get the
@@ -233,12 +236,12 @@ func (db *Store) ListRuns(ctx context.Context, report string, limit int) ([]RunS
 
 // SaveRendered stores a run's documents, the message to send and the
 // recipients it goes to, and moves the run to rendered.
-func (db *Store) SaveRendered(ctx context.Context, id int64, subject, html string, pdf, message []byte, errs []string, partial bool, recipients map[string]string) error {
+func (db *Store) SaveRendered(ctx context.Context, id int64, subject, html string, pdf, message []byte, errs []string, partial bool, recipients map[string]string, summary string) error {
 	e, _ := json.Marshal(nonNil(errs))
 	return db.InTx(ctx, nil, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE opsboard.report_runs
-			SET subject = $2, html = $3, pdf = $4, message = $5, errors = $6, partial = $7, status = 'rendered', updated_at = now()
-			WHERE id = $1`, id, subject, html, pdf, message, e, partial); err != nil {
+			SET subject = $2, html = $3, pdf = $4, message = $5, errors = $6, partial = $7, summary = $8, status = 'rendered', updated_at = now()
+			WHERE id = $1`, id, subject, html, pdf, message, e, partial, summary); err != nil {
 			return err
 		}
 		for addr, kind := range recipients {
