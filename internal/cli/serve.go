@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/opsboard/opsboard/internal/alert"
@@ -49,9 +50,6 @@ func serveCommand() *command {
 			if err != nil {
 				return err
 			}
-			if err := e.open(ctx, true); err != nil {
-				return err
-			}
 			defer e.close()
 			return serve(ctx, e, cat, sf)
 		},
@@ -67,8 +65,130 @@ func loadCatalog(e *env) (*catalog.Catalog, error) {
 	return cat, nil
 }
 
-// serve runs the web server until ctx ends.
+// serve runs the web server until ctx ends. It opens the databases when
+// the command has not (demo has): when one cannot be reached, it listens
+// all the same, answers every page with a notice that the data cannot be
+// reached (and /healthz with 503), and keeps trying until both answer,
+// then serves as usual, on the same listener, without a restart.
 func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) error {
+	conn := &connector{e: e}
+	if e.db != nil {
+		conn.migrated.Store(true) // opened and migrated by the command
+	}
+	err := conn.connect(ctx)
+	if err == nil {
+		return serveReady(ctx, e, cat, sf, nil)
+	}
+	if !errors.Is(err, apperr.ErrUnavailable) {
+		return err
+	}
+	l, lerr := net.Listen("tcp", sf.addr)
+	if lerr != nil {
+		return apperr.Unavailable("cannot listen on %s: %v", sf.addr, lerr)
+	}
+	waiting, werr := web.Waiting(e.log, conn.checks)
+	if werr != nil {
+		l.Close()
+		return werr
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	pre := &preListener{l: l, sw: web.NewSwitch(waiting), served: make(chan error, 1)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pre.served <- web.ServeHandler(sctx, l, pre.sw, e.log)
+	}()
+	defer func() { stop(); <-done }()
+	url := "http://" + l.Addr().String()
+	e.log.Warn("a database cannot be reached: serving a notice until it answers", "url", url, "err", err)
+	fmt.Fprintf(e.stdout, "opsboard is listening on %s, waiting for its database: pages say the data cannot be reached until it answers\n", url)
+	for delay := connectRetry; ; delay = min(2*delay, maxConnectRetry) {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-pre.served:
+			return err
+		case <-time.After(delay):
+		}
+		err := conn.connect(ctx)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, apperr.ErrUnavailable) {
+			return err
+		}
+		e.log.Debug("database still unreachable", "err", err)
+	}
+	e.log.Info("the databases answer: serving")
+	return serveReady(ctx, e, cat, sf, pre)
+}
+
+// How often serve tries to reach a database that did not answer at start:
+// soon at first, then every maxConnectRetry.
+const (
+	connectRetry    = 500 * time.Millisecond
+	maxConnectRetry = 10 * time.Second
+)
+
+// connector opens serve's databases, as far as they answer: opsboard's
+// own (then migrated) and the data database. Its state is read by the
+// waiting page's /healthz while it works.
+type connector struct {
+	e                       *env
+	migrated, dataReachable atomic.Bool
+}
+
+// connect opens what is not open yet. A database that cannot be reached
+// is apperr.ErrUnavailable; other errors (a bad URL, a failed migration
+// on a database that answers) are not worth waiting for.
+func (c *connector) connect(ctx context.Context) error {
+	e := c.e
+	if e.db == nil {
+		if err := e.openStore(ctx, false); err != nil {
+			return err
+		}
+	}
+	if !c.migrated.Load() {
+		if err := e.db.Migrate(ctx); err != nil {
+			if perr := e.db.Ping(ctx); perr != nil {
+				return apperr.Unavailable("opsboard's database stopped answering while migrating: %v", perr)
+			}
+			return err
+		}
+		c.migrated.Store(true)
+	}
+	if e.data == nil {
+		if err := e.openWarehouse(ctx); err != nil {
+			return err
+		}
+	}
+	c.dataReachable.Store(true)
+	return nil
+}
+
+// checks are /healthz's while serve waits for its databases.
+func (c *connector) checks() map[string]string {
+	state := func(ok bool) string {
+		if ok {
+			return "ok"
+		}
+		return "failing"
+	}
+	return map[string]string{"database": state(c.migrated.Load()), "data": state(c.dataReachable.Load())}
+}
+
+// preListener is a listener serve opened before its databases answered,
+// with the handler switch serving it meanwhile and the result of serving.
+type preListener struct {
+	l      net.Listener
+	sw     *web.Switch
+	served chan error
+}
+
+// serveReady serves with both databases open: on pre's listener when serve
+// listens already, else on a new one, opened once the checks pass.
+func serveReady(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags, pre *preListener) error {
 	hasUsers, err := e.db.HasUsers(ctx)
 	if err != nil {
 		return fmt.Errorf("checking for accounts: %w", err)
@@ -98,8 +218,10 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 	}
 	// The producer follows reloads of the definitions.
 	svc.Producer.SetCatalog(srv.Catalog)
-	l, err := net.Listen("tcp", sf.addr)
-	if err != nil {
+	var l net.Listener
+	if pre != nil {
+		l = pre.l
+	} else if l, err = net.Listen("tcp", sf.addr); err != nil {
 		return apperr.Unavailable("cannot listen on %s: %v", sf.addr, err)
 	}
 	url := "http://" + l.Addr().String()
@@ -122,6 +244,10 @@ func serve(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags) err
 		}
 		stop := startScheduler(ctx, e, srv, svc, sf.catchUp)
 		defer stop()
+	}
+	if pre != nil {
+		pre.sw.Set(srv.Handler())
+		return <-pre.served
 	}
 	return srv.Serve(ctx, l)
 }

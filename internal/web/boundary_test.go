@@ -312,7 +312,7 @@ func TestArchivedRunsAreNotCached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SaveRendered(ctx, run.ID, "subject", "<p>archived marker</p>", []byte("%PDF-1.4 archived"), nil, nil, false, nil); err != nil {
+	if err := db.SaveRendered(ctx, run.ID, "subject", "<p>archived marker</p>", []byte("%PDF-1.4 archived"), nil, nil, false, nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.FinishRun(ctx, run.ID, store.RunSent); err != nil {

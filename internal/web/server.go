@@ -5,7 +5,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -45,7 +44,7 @@ type Server struct {
 	// definitions when it failed (nil when it worked, or none was tried).
 	reloadProblems atomic.Pointer[[]string]
 	views          *viewCache
-	auth     *auth
+	auth           *auth
 	// Health reports whether background work (the scheduler) is alive;
 	// nil means there is none to check.
 	Health func() error
@@ -213,30 +212,7 @@ func methodNotAllowed(w http.ResponseWriter, router *mux.Router, r *http.Request
 // Serve serves on the listener until ctx ends, then shuts down gracefully,
 // letting requests in flight finish (up to 10 s).
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(l) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return ServeHandler(ctx, l, s.Handler(), s.log)
 }
 
 // instrument records every request's latency by route template.

@@ -280,7 +280,7 @@ func TestReportShareLink(t *testing.T) {
 			}
 			return run.ID
 		}
-		if err := db.SaveRendered(ctx, run.ID, "subject", html, []byte(pdf), nil, nil, false, nil); err != nil {
+		if err := db.SaveRendered(ctx, run.ID, "subject", html, []byte(pdf), nil, nil, false, nil, ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.FinishRun(ctx, run.ID, store.RunSent); err != nil {
