@@ -212,6 +212,7 @@ func serveReady(ctx context.Context, e *env, cat *catalog.Catalog, sf serveFlags
 		Proxy: e.cfg.Proxy(), DenyWithoutAuth: !isLoopback(sf.addr) && !sf.insecureNoAuth,
 		SessionTTL: e.cfg.SessionTTL, MetricsPublic: e.cfg.MetricsPublic, BaseURL: e.cfg.BaseURL,
 		Resend: resender(svc), Accounts: &hasUsers, AnyHost: sf.insecureNoAuth,
+		Preview: previewer(svc), MailMissing: mailMissing(e),
 	})
 	if err != nil {
 		return err
@@ -285,6 +286,30 @@ func resender(svc *delivery.Service) func(ctx context.Context, report string, da
 		_, err := svc.Send(ctx, report, date, delivery.SendOptions{Trigger: "web"})
 		return err
 	}
+}
+
+// previewer is the web's preview of a report: its page for a date,
+// rendered but neither archived nor sent.
+func previewer(svc *delivery.Service) func(ctx context.Context, report string, date time.Time) ([]byte, error) {
+	return func(ctx context.Context, report string, date time.Time) ([]byte, error) {
+		o, err := svc.Producer.Render(ctx, report, date)
+		if err != nil {
+			return nil, err
+		}
+		return o.HTML, nil
+	}
+}
+
+// mailMissing says which of the mail settings are not set; "" when mail
+// is configured (serve refuses OPSBOARD_SMTP_URL without OPSBOARD_FROM).
+func mailMissing(e *env) string {
+	switch {
+	case e.cfg.SMTPURL != "":
+		return ""
+	case e.cfg.From == "":
+		return "neither OPSBOARD_SMTP_URL nor OPSBOARD_FROM is set"
+	}
+	return "OPSBOARD_SMTP_URL is not set"
 }
 
 // startScheduler runs the report scheduler and the alert checks beside

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 func (s *Server) registerReportRoutes(r *mux.Router) {
 	r.Handle("/reports", s.handle(s.reportsPage)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/reports/{name}", s.handle(s.reportsPage)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/reports/{name}/preview", s.handle(s.previewReport)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/reports/{name}/{date:[0-9]{4}-[0-9]{2}-[0-9]{2}}.pdf", s.handle(s.archivedPDF)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/reports/{name}/{date:[0-9]{4}-[0-9]{2}-[0-9]{2}}", s.handle(s.archivedPage)).Methods(http.MethodGet, http.MethodHead)
 }
@@ -59,29 +61,41 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	name := mux.Vars(r)["name"]
 	c := s.Catalog()
-	type definition struct{ Name, Title, Dashboard, Schedule, Recipients string }
+	type definition struct{ Name, Title, Dashboard, Schedule, Recipients, Next string }
 	data := struct {
 		Heading, Lede string
 		Definitions   []definition
 		Runs          []runRow
-		Yesterday     string // the default date of "send now"
+		Yesterday     string // the default date of "send now" and "preview"
+		Today         string // the latest date a preview may be for
 		CanSend       bool   // this server can mail reports
+		CanPreview    bool   // this server can render a report to preview
+		MailMissing   string // what this server lacks to send mail
+		FirstRun      string // the next scheduled run of the reports listed, in words
 	}{Heading: "Reports", Lede: "Every run is archived: the page as it was sent, its PDF, and who received it."}
+	now := time.Now()
+	var first time.Time
 	for _, n := range c.ReportNames() {
 		if name != "" && n != name {
 			continue
 		}
 		rep := c.Reports[n]
-		sched := "sent by hand only"
+		sched, next := "sent by hand only", ""
 		if rep.Cron != nil {
-			tz := rep.TimeZone
-			if tz == "" {
-				tz = s.runner.Location().String()
+			loc, err := rep.Location(s.runner.Location())
+			if err != nil {
+				loc = s.runner.Location()
 			}
-			sched = "sent " + rep.Cron.Describe() + " " + tz
+			sched = "sent " + rep.Cron.Describe() + " " + loc.String()
+			if t := rep.Cron.Next(now, loc); !t.IsZero() {
+				next = clock(t, loc)
+				if first.IsZero() || t.Before(first) {
+					first, data.FirstRun = t, rep.Title+", "+next
+				}
+			}
 		}
 		data.Definitions = append(data.Definitions, definition{rep.Name, rep.Title, rep.Dashboard, sched,
-			strings.Join(append(append([]string{}, rep.To...), rep.Cc...), ", ")})
+			strings.Join(append(append([]string{}, rep.To...), rep.Cc...), ", "), next})
 	}
 	if name != "" {
 		if len(data.Definitions) == 0 {
@@ -112,7 +126,14 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 		data.Runs = append(data.Runs, row)
 	}
 	data.CanSend = s.auth.resend != nil
-	data.Yesterday = time.Now().In(s.runner.Location()).AddDate(0, 0, -1).Format(query.DateLayout)
+	data.CanPreview = s.preview != nil
+	data.MailMissing = s.mailMissing
+	if data.MailMissing == "" && !data.CanSend {
+		data.MailMissing = "this server has no delivery service"
+	}
+	today := query.Today(now, s.runner.Location())
+	data.Yesterday = today.AddDate(0, 0, -1).Format(query.DateLayout)
+	data.Today = today.Format(query.DateLayout)
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, "reports", s.page(data.Heading, "reports", false, data))
 }
@@ -149,6 +170,39 @@ func newRunRow(run store.RunSummary, base string, loc *time.Location) runRow {
 		}
 	}
 	return row
+}
+
+// previewReport renders a report for the date the URL asks (?date=,
+// default yesterday) as it would be sent, without archiving or sending
+// anything: what a new report looks like before its first run.
+func (s *Server) previewReport(w http.ResponseWriter, r *http.Request) error {
+	rep, ok := s.Catalog().Reports[mux.Vars(r)["name"]]
+	if !ok {
+		return notFound("There is no report called %q.", mux.Vars(r)["name"])
+	}
+	today := query.Today(time.Now(), s.runner.Location())
+	day := r.URL.Query().Get("date")
+	if day == "" {
+		day = today.AddDate(0, 0, -1).Format(query.DateLayout)
+	}
+	date, err := time.Parse(query.DateLayout, day)
+	if err != nil || date.After(today) {
+		return &pageError{status: http.StatusBadRequest, heading: "Not a date to preview",
+			message: fmt.Sprintf("%q is not a date up to today: use YYYY-MM-DD.", day), err: apperr.ErrInvalid}
+	}
+	if s.preview == nil {
+		return &pageError{status: http.StatusServiceUnavailable, heading: "Not available",
+			message: "This server cannot render reports.", err: apperr.ErrUnavailable}
+	}
+	html, err := s.preview(r.Context(), rep.Name, date)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
+	_, err = w.Write(html)
+	return err
 }
 
 // archivedRun finds the run the URL names: ?run=ID, or the newest

@@ -40,6 +40,9 @@ type Server struct {
 	pages    *page.Renderer
 	assets   *page.AssetServer
 	catalog  atomic.Pointer[catalog.Catalog]
+	preview  func(ctx context.Context, report string, date time.Time) ([]byte, error)
+	// mailMissing is Config.MailMissing.
+	mailMissing string
 	// reloadProblems are the problems of the last reload of the
 	// definitions when it failed (nil when it worked, or none was tried).
 	reloadProblems atomic.Pointer[[]string]
@@ -90,6 +93,14 @@ type Config struct {
 	// Resend re-sends the archived report of a date to its recipients
 	// (POST /reports/{name}/{date}/send, editors). Nil: that answers 503.
 	Resend func(ctx context.Context, report string, date time.Time) error
+	// Preview renders the report page of a date without archiving or
+	// sending anything (GET /reports/{name}/preview, anyone signed in).
+	// Nil: that answers 503.
+	Preview func(ctx context.Context, report string, date time.Time) ([]byte, error)
+	// MailMissing says what this server lacks to send mail, such as
+	// "OPSBOARD_SMTP_URL is not set"; "" when it can send. /reports shows
+	// it to editors.
+	MailMissing string
 }
 
 // New returns a server over a loaded catalog.
@@ -111,7 +122,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PageRows <= 0 {
 		cfg.PageRows = 10000
 	}
-	s := &Server{log: cfg.Log, db: cfg.DB, data: cfg.Data, runner: cfg.Runner, pageRows: cfg.PageRows, metrics: cfg.Metrics, pages: pages, assets: assets, views: newViewCache()}
+	s := &Server{log: cfg.Log, db: cfg.DB, data: cfg.Data, runner: cfg.Runner, pageRows: cfg.PageRows, metrics: cfg.Metrics, pages: pages, assets: assets, views: newViewCache(),
+		preview: cfg.Preview, mailMissing: cfg.MailMissing}
 	s.auth = newAuth(cfg)
 	s.catalog.Store(cfg.Catalog)
 	return s, nil

@@ -100,6 +100,8 @@ type sharedReports struct {
 	Heading, Lede string
 	Definitions   []struct{}
 	Runs          []runRow
+	FirstRun      string // never said on a share link
+	CanPreview    bool   // never on a share link
 	Glossary      []glossaryEntry
 }
 
