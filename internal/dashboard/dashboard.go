@@ -275,8 +275,7 @@ type Builder struct {
 	Events func(ctx context.Context, dashboard string, r query.Range) ([]Annotation, error)
 }
 
-// sparkPoints is the most points a tile's sparkline has: the KPI query is
-// re-run over that many equal slices of the range.
+// sparkPoints is the fewest days a tile's sparkline shows.
 const sparkPoints = 14
 
 // Build computes the view. Query failures are recorded in their tile or
@@ -346,6 +345,20 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		v.noteResult(res)
 		return res, nil
 	}
+	// result2 is result for a query computed once per day of r.
+	result2 := func(name string, r query.Range) (*query.Result, error) {
+		q, ok := b.Catalog.Queries[name]
+		if !ok {
+			return nil, apperr.NotFound("no query %q", name)
+		}
+		res, err := b.Runner.Run(gctx, q, query.Request{Range: r, Params: v.Params, Refresh: req.Refresh, Location: loc,
+			Visitor: req.Visitor, Anonymous: req.Anonymous, Daily: true})
+		if err != nil {
+			return nil, err
+		}
+		v.noteResult(res)
+		return res, nil
+	}
 	run := func(name string, r query.Range) (*frame.Frame, error) {
 		res, err := result(name, r)
 		if err != nil {
@@ -400,19 +413,17 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 				return nil
 			})
 		}
-		slices := sparkSlices(rng)
-		tv.Spark = make([]float64, len(slices))
-		for j, s := range slices {
-			g.Go(func() error {
-				tv.Spark[j] = math.NaN()
-				if f, err := run(t.Query, s); err == nil {
-					if val, ok, _ := kpiValue(f); ok {
-						tv.Spark[j] = val
-					}
-				}
+		g.Go(func() error {
+			// One query for the whole sparkline: the KPI computed for
+			// each day of the window in one round trip.
+			window := sparkWindow(rng)
+			res, err := result2(t.Query, window)
+			if err != nil {
 				return nil
-			})
-		}
+			}
+			tv.Spark = dailyValues(res.Frame, window)
+			return nil
+		})
 	}
 
 	trend := req.Trend && req.PanelRange == "" && rng.Days() < 7
@@ -556,23 +567,36 @@ func kpiValue(f *frame.Frame) (float64, bool, error) {
 	return v, ok, nil
 }
 
-// sparkSlices splits the range into at most sparkPoints equal slices of
-// whole days, oldest first. A range shorter than sparkPoints days is
-// widened to end at the same day, so "yesterday" still has a trend.
-func sparkSlices(r query.Range) []query.Range {
+// sparkWindow is the days a tile's sparkline shows: the range, widened to
+// sparkPoints days when shorter, so "yesterday" still has a trend.
+func sparkWindow(r query.Range) query.Range {
 	if r.Days() < sparkPoints {
 		r.From = r.To.AddDate(0, 0, -sparkPoints)
 	}
-	days := r.Days()
-	n := min(days, sparkPoints)
-	if n <= 1 {
-		return []query.Range{r}
+	return r
+}
+
+// dailyValues reads a daily frame (its first column the day) as one value
+// per day of r, oldest first; NaN for a day without a value.
+func dailyValues(f *frame.Frame, r query.Range) []float64 {
+	out := make([]float64, r.Days())
+	for i := range out {
+		out[i] = math.NaN()
 	}
-	out := make([]query.Range, 0, n)
-	for i := range n {
-		from := r.From.AddDate(0, 0, i*days/n)
-		to := r.From.AddDate(0, 0, (i+1)*days/n)
-		out = append(out, query.Range{From: from, To: to})
+	one := &frame.Frame{Columns: f.Columns[1:]}
+	for _, row := range f.Rows {
+		day, ok := row[0].(time.Time)
+		if !ok {
+			continue
+		}
+		i := int(day.Sub(r.From).Hours()/24 + 0.5)
+		if i < 0 || i >= len(out) {
+			continue
+		}
+		one.Rows = [][]any{row[1:]}
+		if val, ok, _ := kpiValue(one); ok {
+			out[i] = val
+		}
 	}
 	return out
 }

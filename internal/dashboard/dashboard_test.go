@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,4 +165,56 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// A tile's sparkline is one query, computed per day in one round trip, and
+// each point equals the tile's query run for that day alone.
+func TestSparklineIsOneQueryOfDailyValues(t *testing.T) {
+	ctx := context.Background()
+	if err := dbtest.Admin(t).Exec(ctx, `CREATE TABLE spark_calls (at timestamptz, answered bool);
+		INSERT INTO spark_calls SELECT '2026-05-01 12:00'::timestamptz + d * interval '1 day', g <= 5 + d % 4
+		FROM generate_series(0, 20) d, generate_series(1, 10 + d) g`); err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	for name, body := range map[string]string{
+		"sql/rate.sql": `-- title: Answer rate
+-- unit: percent
+-- aggregate: ratio
+-- sample: calls
+SELECT avg(answered::int)::float8 AS value, count(*) AS calls FROM spark_calls WHERE at >= :from::date AND at < :to::date`,
+		"dashboards/s.yaml": "title: S\nrange: last_7_days\ntiles:\n  - query: rate\n",
+	} {
+		os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755)
+		os.WriteFile(filepath.Join(root, name), []byte(body), 0o644)
+	}
+	cat, err := catalog.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	runner := query.NewRunner(dbtest.Warehouse(t), query.Options{Observe: func(string, time.Duration, bool, error) { runs++ }})
+	today := time.Date(2026, 5, 20, 0, 0, 0, 0, time.UTC)
+	v, err := (&dashboard.Builder{Catalog: cat, Runner: runner, Parallel: 1}).Build(ctx, cat.Dashboards["s"], dashboard.Request{Today: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs != 3 {
+		t.Errorf("the tile took %d queries; want 3 (its range, the comparison, the sparkline)", runs)
+	}
+	spark := v.Tiles[0].Spark
+	if len(spark) != 14 {
+		t.Fatalf("sparkline of %d points, want the 14 days to 19 May", len(spark))
+	}
+	for i, got := range spark {
+		day := today.AddDate(0, 0, i-14)
+		res, err := runner.Run(ctx, cat.Queries["rate"], query.Request{Range: query.Range{From: day, To: day.AddDate(0, 0, 1)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := res.Frame.Rows[0][0].(float64)
+		if math.Abs(got-want) > 1e-12 {
+			t.Errorf("%s: sparkline %.4f, the query alone %.4f", day.Format("2 Jan"), got, want)
+		}
+	}
 }

@@ -103,6 +103,9 @@ type Request struct {
 	// Anonymous marks a share-link visitor: all of them together get only
 	// Limits.Anonymous queries at once.
 	Anonymous bool
+	// Daily computes the query once per day of the range, in one round
+	// trip (catalog.Bound.Daily): the frame's first column is the day.
+	Daily bool
 }
 
 // Result is a query's frame with how it was obtained.
@@ -176,7 +179,13 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	args, err := q.Bound.Args(values)
+	bound := q.Bound
+	if req.Daily {
+		if bound = q.Bound.Daily(); bound == nil {
+			return nil, apperr.Invalid("%s does not use the range, so it has no value per day", q.Name)
+		}
+	}
+	args, err := bound.Args(values)
 	if err != nil {
 		return nil, apperr.Invalid("%s: %v", q.Name, err)
 	}
@@ -200,7 +209,7 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 			return nil, err
 		}
 		defer release()
-		f, err := r.db.Query(ctx, q.Bound.SQL, args, opts)
+		f, err := r.db.Query(ctx, bound.SQL, args, opts)
 		if err == nil {
 			describe(f, q)
 		}
@@ -216,7 +225,7 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 		return &Result{Frame: f, Args: values, Took: time.Since(start)}, nil
 	}
 
-	key := cacheKey(q, args, loc, opts.MaxRows)
+	key := cacheKey(q.Name, bound.SQL, args, loc, opts.MaxRows)
 	if !req.Refresh {
 		if f, expires, ok := r.cache.get(key, r.opts.Now()); ok {
 			r.observe(q.Name, 0, true, nil)
@@ -373,9 +382,9 @@ func (r *Runner) observe(name string, took time.Duration, cached bool, err error
 	}
 }
 
-func cacheKey(q *catalog.Query, args []any, loc *time.Location, maxRows int) string {
+func cacheKey(name, sql string, args []any, loc *time.Location, maxRows int) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d", q.Name, q.Bound.SQL, loc, maxRows)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d", name, sql, loc, maxRows)
 	for _, a := range args {
 		fmt.Fprintf(h, "\x00%T:%v", a, a)
 	}

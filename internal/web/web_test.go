@@ -316,6 +316,7 @@ func TestHealthMetricsAndAssets(t *testing.T) {
 	}
 	get(t, ts.URL+"/d/daily-ops")
 	get(t, ts.URL+"/d/daily-ops")
+	get(t, ts.URL+"/d/daily-ops?compare=none") // another view of the same results: the query cache
 	_, body, _ := get(t, ts.URL+"/metrics")
 	for _, want := range []string{"opsboard_query_cache_hits_total", "opsboard_query_duration_seconds_bucket", `opsboard_http_request_duration_seconds_count{code="200",route="/d/{name}"}`,
 		`opsboard_view_cache_total{dashboard="daily-ops",result="hit"} 1`} {

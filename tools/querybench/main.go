@@ -172,11 +172,17 @@ func dbTime(ctx context.Context, db *benchDB, r run, loc *time.Location) (plan, 
 	if err != nil {
 		return 0, 0, err
 	}
-	args, err := r.q.Bound.Args(values)
+	bound := r.q.Bound
+	if r.req.Daily {
+		if bound = r.q.Bound.Daily(); bound == nil {
+			return 0, 0, fmt.Errorf("%s: no daily form", r.q.Name)
+		}
+	}
+	args, err := bound.Args(values)
 	if err != nil {
 		return 0, 0, err
 	}
-	f, err := db.wh.Query(ctx, "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) "+r.q.Bound.SQL, args, warehouse.RunOptions{TimeZone: loc.String()})
+	f, err := db.wh.Query(ctx, "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) "+bound.SQL, args, warehouse.RunOptions{TimeZone: loc.String()})
 	if err != nil {
 		return 0, 0, fmt.Errorf("%s: %w", r.q.Name, err)
 	}
@@ -290,7 +296,8 @@ func measureQueries(ctx context.Context, db *benchDB, dir, spec string, n int, l
 }
 
 // dashboardRuns lists the query runs dashboard.Builder makes for the view
-// v: per tile the range, the comparison range and the sparkline slices;
+// v: per tile the range, the comparison range and the sparkline (one
+// daily query over its window);
 // per panel the panel range; per filter with options_query its options.
 // It mirrors internal/dashboard; measureCold checks the count against the
 // runs the builder actually made.
@@ -307,8 +314,8 @@ func dashboardRuns(c *catalog.Catalog, v *dashboard.View, today time.Time) []run
 		if v.HasCompare {
 			runs = append(runs, run{q, query.Request{Range: v.CompareRange, Params: v.Params}})
 		}
-		for _, s := range sparkSlices(v.Range) {
-			runs = append(runs, run{q, query.Request{Range: s, Params: v.Params}})
+		if q.Bound.Daily() != nil {
+			runs = append(runs, run{q, query.Request{Range: sparkWindow(v.Range), Params: v.Params, Daily: true}})
 		}
 	}
 	for _, p := range v.Dashboard.Panels {
@@ -317,23 +324,13 @@ func dashboardRuns(c *catalog.Catalog, v *dashboard.View, today time.Time) []run
 	return runs
 }
 
-// sparkSlices is internal/dashboard's: at most 14 equal slices of whole
-// days, a range shorter than that widened to end on the same day.
-func sparkSlices(r query.Range) []query.Range {
-	const sparkPoints = 14
-	if r.Days() < sparkPoints {
-		r.From = r.To.AddDate(0, 0, -sparkPoints)
+// sparkWindow is internal/dashboard's: the range, widened to 14 days
+// when shorter.
+func sparkWindow(r query.Range) query.Range {
+	if r.Days() < 14 {
+		r.From = r.To.AddDate(0, 0, -14)
 	}
-	days := r.Days()
-	n := min(days, sparkPoints)
-	if n <= 1 {
-		return []query.Range{r}
-	}
-	out := make([]query.Range, 0, n)
-	for i := range n {
-		out = append(out, query.Range{From: r.From.AddDate(0, 0, i*days/n), To: r.From.AddDate(0, 0, (i+1)*days/n)})
-	}
-	return out
+	return r
 }
 
 // measureCold measures a dashboard's default view with an empty cache:
