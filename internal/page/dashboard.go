@@ -26,8 +26,9 @@ type DashboardData struct {
 	Tiles              []TileBlock
 	Panels             []PanelBlock
 	// Events are the events of the days the charts show, for the list
-	// under the charts.
-	Events []EventRow
+	// under the charts; AddEvent is where an editor adds one.
+	Events   []EventRow
+	AddEvent string
 }
 
 // EventRow is one event as a page lists it.
@@ -104,9 +105,9 @@ type DashboardOptions struct {
 	Print bool
 	// Glossary is the glossary URL ("/kpis"), or "" for no links.
 	Glossary string
-	// Alerts links the tiles an alert rule watches to their firings
-	// (signed-in pages; share links and reports do not).
-	Alerts bool
+	// SignedIn pages link watched tiles to their alerts and offer to add
+	// an event; share links and reports do not.
+	SignedIn bool
 
 	events []chart.Event  // the view's, for the time-series charts
 	loc    *time.Location // the view's time zone, for times shown
@@ -160,12 +161,15 @@ func Dashboard(v *dashboard.View, opts DashboardOptions) DashboardData {
 	note := CompareNote(v)
 	for _, t := range v.Tiles {
 		tb := Tile(t, note, opts.Glossary)
-		if t.Watched && opts.Alerts {
+		if t.Watched && opts.SignedIn {
 			tb.Alerts = "/alerts?" + url.Values{"dashboard": {v.Dashboard.Name}, "tile": {t.Tile.Query}}.Encode()
 		}
 		d.Tiles = append(d.Tiles, tb)
 	}
 	d.Events, opts.events = Events(v)
+	if opts.SignedIn {
+		d.AddEvent = "/events?" + url.Values{"dashboard": {v.Dashboard.Name}}.Encode()
+	}
 	opts.loc = v.Location
 	for i, p := range v.Panels {
 		d.Panels = append(d.Panels, Panel(p, i, opts))

@@ -135,7 +135,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		data := page.Dashboard(v, page.DashboardOptions{Path: path, Query: q, Glossary: "/kpis", Alerts: true})
+		data := page.Dashboard(v, page.DashboardOptions{Path: path, Query: q, Glossary: "/kpis", SignedIn: true})
 		if content, err = s.pages.Content("dashboard", s.page(d.Title, "home", true, data)); err != nil {
 			return err
 		}

@@ -112,7 +112,7 @@ panels:
 		t.Fatalf("/d/t = %d", code)
 	}
 	for _, want := range []string{`"name":"Carrier outage","xAxis":"` + day + `"`, `"name":"Flash sale","xAxis":"` + spanFrom + `"`, `"xAxis":"` + spanTo + `"`,
-		`Events in these days`, `Two hubs closed`} {
+		`Events in these days`, `Two hubs closed`, `href="/events?dashboard=t"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the dashboard lacks %s", want)
 		}
