@@ -30,7 +30,25 @@ type Email struct {
 type emailTile struct {
 	page.TileBlock
 	Color, TargetColor string
+	// Row starts a row of Outlook's ghost table (every third tile but the
+	// first): Outlook lays the tiles out in that table, other mail apps
+	// let them wrap.
+	Row bool
 }
+
+// Outlook for Windows (Word's engine) knows no inline-block: the tiles sit
+// in a table only it reads, inside conditional comments (html/template
+// would drop comments written in the template itself).
+var (
+	msoOpen  = template.HTML(`<!--[if mso]><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr><td width="33%" valign="top"><![endif]-->`)
+	msoCell  = template.HTML(`<!--[if mso]></td><td width="33%" valign="top"><![endif]-->`)
+	msoRow   = template.HTML(`<!--[if mso]></td></tr><tr><td width="33%" valign="top"><![endif]-->`)
+	msoClose = template.HTML(`<!--[if mso]></td></tr></table><![endif]-->`)
+	// The page is 640 px at most (max-width), and narrower on a phone;
+	// Outlook, which ignores max-width, gets a 640 px table.
+	msoPage    = template.HTML(`<!--[if mso]><table role="presentation" width="640" align="center" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->`)
+	msoPageEnd = template.HTML(`<!--[if mso]></td></tr></table><![endif]-->`)
+)
 
 // emailChart is one panel in the email: its image (by content id) or a
 // line of text in its place, and its caption, as under the chart on the
@@ -55,11 +73,8 @@ func (e *Email) Message() (*mail.Message, error) {
 		} else if t.TargetClass == "missed" {
 			et.TargetColor = toneColors["bad"]
 		}
+		et.Row = len(tiles) > 0 && len(tiles)%3 == 0
 		tiles = append(tiles, et)
-	}
-	var rows [][]emailTile
-	for i := 0; i < len(tiles); i += 3 {
-		rows = append(rows, tiles[i:min(i+3, len(tiles))])
 	}
 
 	msg := &mail.Message{From: e.From, To: o.Report.To, Cc: o.Report.Cc, Subject: o.Subject}
@@ -88,7 +103,8 @@ func (e *Email) Message() (*mail.Message, error) {
 	err := emailTemplate.Execute(&html, map[string]any{
 		"Subject": o.Subject, "Title": o.Report.Title, "Period": data.Period, "TimeZone": data.TimeZone,
 		"Comparison": data.Comparison, "Partial": o.Partial(), "Failures": o.Failures,
-		"TileRows": rows, "Highlights": o.Highlights, "Charts": charts, "ArchiveURL": e.ArchiveURL,
+		"Tiles": tiles, "MsoOpen": msoOpen, "MsoCell": msoCell, "MsoRow": msoRow, "MsoClose": msoClose,
+		"MsoPage": msoPage, "MsoPageEnd": msoPageEnd, "Highlights": o.Highlights, "Charts": charts, "ArchiveURL": e.ArchiveURL,
 		"WithPDF": attaches(o.Report, catalog.AttachPDF),
 	})
 	if err != nil {
