@@ -246,9 +246,23 @@ func TestPagesFitAPhone(t *testing.T) {
 		t.Errorf("email on a phone: %v tiles in the first row, want 2", v.Data)
 	}
 
+	pages = append(pages, struct{ name, url string }{"reload-banner", hs.URL + "/d/daily-ops"})
 	for _, p := range pages {
 		t.Run(p.name, func(t *testing.T) {
-			v := b.visit(t, p.url, "")
+			if p.name == "reload-banner" {
+				srv.ReloadFailed([]string{
+					`dashboards/daily-ops.yaml:12:5: unknown key "tilte" in panel (did you mean "title"?)`,
+					`sql/delivery/on_time_daily.sql:9:22: EXPLAIN failed: column "promised_att" does not exist`,
+				})
+				defer srv.SetCatalog(cat)
+			}
+			check := `(() => { const b = document.querySelector("[data-reload-problems]"); return b ? b.innerText : ""; })()`
+			v := b.visit(t, p.url, check)
+			banner, _ := v.Data.(string)
+			if want := p.name == "reload-banner"; want != strings.Contains(banner, "dashboards/daily-ops.yaml:12:5: unknown key") ||
+				want != strings.Contains(banner, "sql/delivery/on_time_daily.sql:9:22") {
+				t.Errorf("%s: the reload banner reads %q; want it shown (with each problem): %v", p.url, banner, want)
+			}
 			out := filepath.Join(artifactDir(t), "phone-"+p.name+".png")
 			if err := os.WriteFile(out, v.PNG, 0o644); err != nil {
 				t.Fatal(err)
