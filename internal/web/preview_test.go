@@ -67,7 +67,7 @@ func TestPreviewBeforeTheFirstRun(t *testing.T) {
 		t.Errorf("a viewer is told about mail settings")
 	}
 	_, page, _ = fetch(t, editor, "GET", hs.URL+"/reports/first-light", nil)
-	if !strings.Contains(page, "mail is not configured on this server (OPSBOARD_SMTP_URL is not set)") {
+	if !strings.Contains(page, "Mail is not configured on this server (OPSBOARD_SMTP_URL is not set): reports cannot be sent from here.") {
 		t.Errorf("an editor is not told what the server lacks to send reports")
 	}
 
