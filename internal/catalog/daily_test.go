@@ -14,20 +14,21 @@ WHERE placed_at >= :from AND placed_at < :to AND (:channel = 'all' OR channel = 
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := q.Bound.Daily()
+	d := q.Bound.Daily(2)
 	if d == nil {
 		t.Fatal("no daily form")
 	}
-	if strings.Join(d.Names, ",") != "from,to,channel" {
-		t.Errorf("names %v, want from, to, channel", d.Names)
+	if strings.Join(d.Names, ",") != "opsboard_day_0,opsboard_next_0,opsboard_day_1,opsboard_next_1,channel" {
+		t.Errorf("names %v, want two days' and then channel", d.Names)
 	}
-	for _, want := range []string{"placed_at >= (d.opsboard_day::date)", "placed_at < ((d.opsboard_day + 1)::date)", "($3::text) = 'all'", `'$1 :from'`, "generate_series($1::date, $2::date - 1"} {
+	for _, want := range []string{"SELECT ($1::date) AS opsboard_day", "placed_at >= ($1::date)", "placed_at < ($2::date)",
+		"UNION ALL", "placed_at >= ($3::date)", "placed_at < ($4::date)", "($5::text) = 'all'", `'$1 :from'`} {
 		if !strings.Contains(d.SQL, want) {
 			t.Errorf("daily SQL lacks %q:\n%s", want, d.SQL)
 		}
 	}
 	still, _ := ParseQuery("y", "sql/y.sql", []byte("-- title: Y\nSELECT count(*) AS value FROM customers"))
-	if still.Bound.Daily() != nil {
+	if still.Bound.Daily(14) != nil {
 		t.Errorf("a query that ignores the range got a daily form")
 	}
 }

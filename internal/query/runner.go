@@ -179,11 +179,9 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	bound := q.Bound
-	if req.Daily {
-		if bound = q.Bound.Daily(); bound == nil {
-			return nil, apperr.Invalid("%s does not use the range, so it has no value per day", q.Name)
-		}
+	bound, err := boundFor(q, req, values)
+	if err != nil {
+		return nil, err
 	}
 	args, err := bound.Args(values)
 	if err != nil {
@@ -289,6 +287,39 @@ func (r *Runner) background(ctx context.Context, q *catalog.Query, key string, v
 		return nil, apperr.Unavailable("it reads the whole history and is still being computed; it will show when you reload in a moment")
 	}
 	return nil, err
+}
+
+// boundFor is the statement a request runs: the query's, or its daily
+// form (catalog.Bound.Daily) with each day's dates added to values.
+func boundFor(q *catalog.Query, req Request, values map[string]any) (*catalog.Bound, error) {
+	if !req.Daily {
+		return q.Bound, nil
+	}
+	days := req.Range.Days()
+	bound := q.Bound.Daily(days)
+	if bound == nil {
+		return nil, apperr.Invalid("%s does not use the range, so it has no value per day", q.Name)
+	}
+	for n := range days {
+		day := req.Range.From.AddDate(0, 0, n)
+		values[catalog.DayParam(n)], values[catalog.NextDayParam(n)] = day, day.AddDate(0, 0, 1)
+	}
+	return bound, nil
+}
+
+// BoundFor is the statement and arguments a request runs (tools measure
+// the same SQL the runner sends).
+func BoundFor(q *catalog.Query, req Request) (*catalog.Bound, []any, error) {
+	values, err := Values(q, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	bound, err := boundFor(q, req, values)
+	if err != nil {
+		return nil, nil, err
+	}
+	args, err := bound.Args(values)
+	return bound, args, err
 }
 
 // describe writes what the query declares about its columns into the

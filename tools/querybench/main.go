@@ -168,17 +168,7 @@ type run struct {
 // of read-only transaction opsboard uses and returns PostgreSQL's planning
 // and execution time.
 func dbTime(ctx context.Context, db *benchDB, r run, loc *time.Location) (plan, exec time.Duration, err error) {
-	values, err := query.Values(r.q, r.req)
-	if err != nil {
-		return 0, 0, err
-	}
-	bound := r.q.Bound
-	if r.req.Daily {
-		if bound = r.q.Bound.Daily(); bound == nil {
-			return 0, 0, fmt.Errorf("%s: no daily form", r.q.Name)
-		}
-	}
-	args, err := bound.Args(values)
+	bound, args, err := query.BoundFor(r.q, r.req)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -314,8 +304,8 @@ func dashboardRuns(c *catalog.Catalog, v *dashboard.View, today time.Time) []run
 		if v.HasCompare {
 			runs = append(runs, run{q, query.Request{Range: v.CompareRange, Params: v.Params}})
 		}
-		if q.Bound.Daily() != nil {
-			runs = append(runs, run{q, query.Request{Range: sparkWindow(v.Range), Params: v.Params, Daily: true}})
+		if w := sparkWindow(v.Range); q.Bound.Daily(w.Days()) != nil {
+			runs = append(runs, run{q, query.Request{Range: w, Params: v.Params, Daily: true}})
 		}
 	}
 	for _, p := range v.Dashboard.Panels {
