@@ -21,18 +21,24 @@ func NextDayParam(n int) string { return "opsboard_next_" + strconv.Itoa(n) }
 // led by its day. Each day has parameters of its own, so that PostgreSQL
 // plans every day with its dates known (a lateral join over the days would
 // share one generic plan, and miss partial indexes: the backlog query went
-// from 2 ms a day to 600). Its parameters are DayParam(n) and
-// NextDayParam(n) for each day, then the statement's own. A tile's
+// from 2 ms a day to 600). Its parameters are, for each day, DayParam(n)
+// when the statement uses :from or :day and NextDayParam(n) when it uses
+// :to, then the statement's own. A tile's
 // sparkline is one such query instead of one query per point. Nil when the
 // statement does not use the range (every day would give the same row).
 func (b *Bound) Daily(days int) *Bound {
-	uses := false
+	// A day's parameters are only those the statement uses: PostgreSQL
+	// refuses a parameter it cannot type.
+	usesDay, usesNext := false, false
 	for _, n := range b.Names {
-		if n == "from" || n == "to" || n == "day" {
-			uses = true
+		switch n {
+		case "from", "day":
+			usesDay = true
+		case "to":
+			usesNext = true
 		}
 	}
-	if !uses || days < 1 {
+	if !usesDay && !usesNext || days < 1 {
 		return nil
 	}
 	toks, err := lex(b.SQL)
@@ -40,8 +46,16 @@ func (b *Bound) Daily(days int) *Bound {
 		return nil
 	}
 	out := &Bound{}
+	dayOf, nextOf := map[int]string{}, map[int]string{}
 	for n := range days {
-		out.Names = append(out.Names, DayParam(n), NextDayParam(n))
+		if usesDay {
+			out.Names = append(out.Names, DayParam(n))
+			dayOf[n] = "$" + strconv.Itoa(len(out.Names))
+		}
+		if usesNext {
+			out.Names = append(out.Names, NextDayParam(n))
+			nextOf[n] = "$" + strconv.Itoa(len(out.Names))
+		}
 	}
 	own := map[int]int{} // the statement's $k → its $n in the daily form
 	for k, name := range b.Names {
@@ -52,11 +66,15 @@ func (b *Bound) Daily(days int) *Bound {
 	}
 	var sql strings.Builder
 	for n := range days {
-		day, next := strconv.Itoa(2*n+1), strconv.Itoa(2*n+2)
+		day, next := dayOf[n], nextOf[n]
 		if n > 0 {
 			sql.WriteString("\nUNION ALL\n")
 		}
-		sql.WriteString("SELECT ($" + day + "::date) AS " + DayColumn + ", q.* FROM (\n")
+		if day != "" {
+			sql.WriteString("SELECT (" + day + "::date) AS " + DayColumn + ", q.* FROM (\n")
+		} else {
+			sql.WriteString("SELECT ((" + next + "::date) - 1) AS " + DayColumn + ", q.* FROM (\n")
+		}
 		done := 0
 		for _, t := range toks {
 			if t.kind != tokPositional {
@@ -69,9 +87,9 @@ func (b *Bound) Daily(days int) *Bound {
 			sql.WriteString(b.SQL[done:t.start])
 			switch b.Names[k-1] {
 			case "from", "day":
-				sql.WriteString("$" + day)
+				sql.WriteString(day)
 			case "to":
-				sql.WriteString("$" + next)
+				sql.WriteString(next)
 			default:
 				sql.WriteString("$" + strconv.Itoa(own[k]))
 			}

@@ -27,6 +27,10 @@ WHERE placed_at >= :from AND placed_at < :to AND (:channel = 'all' OR channel = 
 			t.Errorf("daily SQL lacks %q:\n%s", want, d.SQL)
 		}
 	}
+	level, _ := ParseQuery("z", "sql/z.sql", []byte("-- title: Z\nSELECT count(*) AS value FROM orders WHERE placed_at < :day::date + 1"))
+	if d := level.Bound.Daily(2); d == nil || strings.Join(d.Names, ",") != "opsboard_day_0,opsboard_day_1" {
+		t.Errorf("a query of :day alone: %+v; want only the days as parameters (PostgreSQL cannot type an unused one)", d)
+	}
 	still, _ := ParseQuery("y", "sql/y.sql", []byte("-- title: Y\nSELECT count(*) AS value FROM customers"))
 	if still.Bound.Daily(14) != nil {
 		t.Errorf("a query that ignores the range got a daily form")

@@ -183,7 +183,10 @@ func TestSparklineIsOneQueryOfDailyValues(t *testing.T) {
 -- aggregate: ratio
 -- sample: calls
 SELECT avg(answered::int)::float8 AS value, count(*) AS calls FROM spark_calls WHERE at >= :from::date AND at < :to::date`,
+		"sql/level.sql": `-- title: Calls so far
+SELECT count(*) AS value FROM spark_calls WHERE at < :day::date + 1`,
 		"dashboards/s.yaml": "title: S\nrange: last_7_days\ntiles:\n  - query: rate\n",
+		"dashboards/l.yaml": "title: L\nrange: last_7_days\ntiles:\n  - query: level\n",
 	} {
 		os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755)
 		os.WriteFile(filepath.Join(root, name), []byte(body), 0o644)
@@ -201,6 +204,11 @@ SELECT avg(answered::int)::float8 AS value, count(*) AS calls FROM spark_calls W
 	}
 	if runs != 3 {
 		t.Errorf("the tile took %d queries; want 3 (its range, the comparison, the sparkline)", runs)
+	}
+	// A level (only :day) has a sparkline too.
+	lv, err := (&dashboard.Builder{Catalog: cat, Runner: runner}).Build(ctx, cat.Dashboards["l"], dashboard.Request{Today: today})
+	if err != nil || len(lv.Tiles[0].Spark) != 14 || math.IsNaN(lv.Tiles[0].Spark[13]) {
+		t.Errorf("the level's sparkline: %v, %v; want 14 points", lv.Tiles[0].Spark, err)
 	}
 	spark := v.Tiles[0].Spark
 	if len(spark) != 14 {
