@@ -63,6 +63,18 @@
     if (!data || typeof echarts === "undefined") return;
     var option = JSON.parse(data.textContent);
     applyFormats(option, el.getAttribute("data-formats") ? JSON.parse(el.getAttribute("data-formats")) : {});
+    // On a phone, the few named categories of a bar chart would crowd
+    // each other out: tilt them so every one is read.
+    if (el.clientWidth < 480) {
+      (Array.isArray(option.xAxis) ? option.xAxis : [option.xAxis]).forEach(function (ax) {
+        if (ax && ax.type === "category" && ax.axisLabel && ax.axisLabel.interval === "0" && !ax.axisLabel.rotate) {
+          ax.axisLabel.rotate = 35;
+        }
+      });
+      if (option.grid) {
+        (Array.isArray(option.grid) ? option.grid : [option.grid]).forEach(function (g) { g.left = Math.max(Number(g.left) || 0, 40); });
+      }
+    }
     var chart = echarts.init(el, null, { renderer: el.getAttribute("data-renderer") || "canvas" });
     try {
       chart.setOption(option);
