@@ -275,7 +275,8 @@ type Builder struct {
 	Events func(ctx context.Context, dashboard string, r query.Range) ([]Annotation, error)
 }
 
-// sparkPoints is the fewest days a tile's sparkline shows.
+// sparkPoints is the most points a tile's sparkline has: the KPI computed
+// for that many equal slices of the range (in one query).
 const sparkPoints = 14
 
 // Build computes the view. Query failures are recorded in their tile or
@@ -345,14 +346,15 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		v.noteResult(res)
 		return res, nil
 	}
-	// result2 is result for a query computed once per day of r.
-	result2 := func(name string, r query.Range) (*query.Result, error) {
+	// sliced is result for a query computed once per slice, in one query.
+	sliced := func(name string, slices []query.Range) (*query.Result, error) {
 		q, ok := b.Catalog.Queries[name]
 		if !ok {
 			return nil, apperr.NotFound("no query %q", name)
 		}
-		res, err := b.Runner.Run(gctx, q, query.Request{Range: r, Params: v.Params, Refresh: req.Refresh, Location: loc,
-			Visitor: req.Visitor, Anonymous: req.Anonymous, Daily: true})
+		whole := query.Range{From: slices[0].From, To: slices[len(slices)-1].To}
+		res, err := b.Runner.Run(gctx, q, query.Request{Range: whole, Params: v.Params, Refresh: req.Refresh, Location: loc,
+			Visitor: req.Visitor, Anonymous: req.Anonymous, Slices: slices})
 		if err != nil {
 			return nil, err
 		}
@@ -415,13 +417,13 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		}
 		g.Go(func() error {
 			// One query for the whole sparkline: the KPI computed for
-			// each day of the window in one round trip.
-			window := sparkWindow(rng)
-			res, err := result2(t.Query, window)
+			// each slice of the range in one round trip.
+			slices := sparkSlices(rng)
+			res, err := sliced(t.Query, slices)
 			if err != nil {
 				return nil
 			}
-			tv.Spark = dailyValues(res.Frame, window)
+			tv.Spark = sliceValues(res.Frame, slices)
 			return nil
 		})
 	}
@@ -567,19 +569,11 @@ func kpiValue(f *frame.Frame) (float64, bool, error) {
 	return v, ok, nil
 }
 
-// sparkWindow is the days a tile's sparkline shows: the range, widened to
-// sparkPoints days when shorter, so "yesterday" still has a trend.
-func sparkWindow(r query.Range) query.Range {
-	if r.Days() < sparkPoints {
-		r.From = r.To.AddDate(0, 0, -sparkPoints)
-	}
-	return r
-}
-
-// dailyValues reads a daily frame (its first column the day) as one value
-// per day of r, oldest first; NaN for a day without a value.
-func dailyValues(f *frame.Frame, r query.Range) []float64 {
-	out := make([]float64, r.Days())
+// sliceValues reads a sliced frame (its first column a slice's first or
+// last day) as one value per slice, oldest first; NaN for a slice without
+// a value.
+func sliceValues(f *frame.Frame, slices []query.Range) []float64 {
+	out := make([]float64, len(slices))
 	for i := range out {
 		out[i] = math.NaN()
 	}
@@ -589,14 +583,37 @@ func dailyValues(f *frame.Frame, r query.Range) []float64 {
 		if !ok {
 			continue
 		}
-		i := int(day.Sub(r.From).Hours()/24 + 0.5)
-		if i < 0 || i >= len(out) {
-			continue
+		for i, s := range slices {
+			if !day.Equal(s.From) && !day.Equal(s.Day()) {
+				continue
+			}
+			one.Rows = [][]any{row[1:]}
+			if val, ok, _ := kpiValue(one); ok {
+				out[i] = val
+			}
+			break
 		}
-		one.Rows = [][]any{row[1:]}
-		if val, ok, _ := kpiValue(one); ok {
-			out[i] = val
-		}
+	}
+	return out
+}
+
+// sparkSlices splits the range into at most sparkPoints equal slices of
+// whole days, oldest first. A range shorter than sparkPoints days is
+// widened to end at the same day, so "yesterday" still has a trend.
+func sparkSlices(r query.Range) []query.Range {
+	if r.Days() < sparkPoints {
+		r.From = r.To.AddDate(0, 0, -sparkPoints)
+	}
+	days := r.Days()
+	n := min(days, sparkPoints)
+	if n <= 1 {
+		return []query.Range{r}
+	}
+	out := make([]query.Range, 0, n)
+	for i := range n {
+		from := r.From.AddDate(0, 0, i*days/n)
+		to := r.From.AddDate(0, 0, (i+1)*days/n)
+		out = append(out, query.Range{From: from, To: to})
 	}
 	return out
 }

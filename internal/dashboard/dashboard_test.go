@@ -167,9 +167,9 @@ func mustJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
-// A tile's sparkline is one query, computed per day in one round trip, and
-// each point equals the tile's query run for that day alone.
-func TestSparklineIsOneQueryOfDailyValues(t *testing.T) {
+// A tile's sparkline is one query, computed per slice in one round trip,
+// and each point equals the tile's query run for that slice alone.
+func TestSparklineIsOneQueryOfItsSlices(t *testing.T) {
 	ctx := context.Background()
 	if err := dbtest.Admin(t).Exec(ctx, `CREATE TABLE spark_calls (at timestamptz, answered bool);
 		INSERT INTO spark_calls SELECT '2026-05-01 12:00'::timestamptz + d * interval '1 day', g <= 5 + d % 4
@@ -223,6 +223,42 @@ SELECT count(*) AS value FROM spark_calls WHERE at < :day::date + 1`,
 		want := res.Frame.Rows[0][0].(float64)
 		if math.Abs(got-want) > 1e-12 {
 			t.Errorf("%s: sparkline %.4f, the query alone %.4f", day.Format("2 Jan"), got, want)
+		}
+	}
+}
+
+func TestSparklineSlicesOfALongerRange(t *testing.T) {
+	ctx := context.Background()
+	if err := dbtest.Admin(t).Exec(ctx, `CREATE TABLE long_calls (at timestamptz, answered bool);
+		INSERT INTO long_calls SELECT '2026-04-01 12:00'::timestamptz + d * interval '1 day', g <= 3 + d % 5
+		FROM generate_series(0, 40) d, generate_series(1, 8 + d % 3) g`); err != nil {
+		t.Fatal(err)
+	}
+	q, err := catalog.ParseQuery("rate", "sql/rate.sql", []byte(`-- title: Answer rate
+SELECT avg(answered::int)::float8 AS value FROM long_calls WHERE at >= :from::date AND at < :to::date`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := &catalog.Catalog{Queries: map[string]*catalog.Query{"rate": q},
+		Dashboards: map[string]*catalog.Dashboard{"d": {Name: "d", Range: "last_28_days", Tiles: []catalog.Tile{{Query: "rate"}}}}}
+	runner := query.NewRunner(dbtest.Warehouse(t), query.Options{})
+	today := time.Date(2026, 5, 5, 0, 0, 0, 0, time.UTC)
+	v, err := (&dashboard.Builder{Catalog: cat, Runner: runner}).Build(ctx, cat.Dashboards["d"], dashboard.Request{Range: "last_28_days", Today: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spark := v.Tiles[0].Spark
+	if len(spark) != 14 {
+		t.Fatalf("%d points, want 14 two-day slices", len(spark))
+	}
+	for i, got := range spark {
+		from := today.AddDate(0, 0, -28+2*i)
+		res, err := runner.Run(ctx, q, query.Request{Range: query.Range{From: from, To: from.AddDate(0, 0, 2)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := res.Frame.Rows[0][0].(float64); math.Abs(got-want) > 1e-12 {
+			t.Errorf("slice from %s: sparkline %.4f, the query alone %.4f", from.Format("2 Jan"), got, want)
 		}
 	}
 }

@@ -103,9 +103,10 @@ type Request struct {
 	// Anonymous marks a share-link visitor: all of them together get only
 	// Limits.Anonymous queries at once.
 	Anonymous bool
-	// Daily computes the query once per day of the range, in one round
-	// trip (catalog.Bound.Daily): the frame's first column is the day.
-	Daily bool
+	// Slices computes the query once per slice (sub-ranges of Range), in
+	// one round trip (catalog.Bound.Sliced): the frame's first column is
+	// the slice's first day (its last day for a statement of :day alone).
+	Slices []Range
 }
 
 // Result is a query's frame with how it was obtained.
@@ -289,20 +290,18 @@ func (r *Runner) background(ctx context.Context, q *catalog.Query, key string, v
 	return nil, err
 }
 
-// boundFor is the statement a request runs: the query's, or its daily
-// form (catalog.Bound.Daily) with each day's dates added to values.
+// boundFor is the statement a request runs: the query's, or its sliced
+// form (catalog.Bound.Sliced) with each slice's dates added to values.
 func boundFor(q *catalog.Query, req Request, values map[string]any) (*catalog.Bound, error) {
-	if !req.Daily {
+	if len(req.Slices) == 0 {
 		return q.Bound, nil
 	}
-	days := req.Range.Days()
-	bound := q.Bound.Daily(days)
+	bound := q.Bound.Sliced(len(req.Slices))
 	if bound == nil {
-		return nil, apperr.Invalid("%s does not use the range, so it has no value per day", q.Name)
+		return nil, apperr.Invalid("%s does not use the range, so it has no value per slice", q.Name)
 	}
-	for n := range days {
-		day := req.Range.From.AddDate(0, 0, n)
-		values[catalog.DayParam(n)], values[catalog.NextDayParam(n)] = day, day.AddDate(0, 0, 1)
+	for i, s := range req.Slices {
+		values[catalog.SliceFrom(i)], values[catalog.SliceTo(i)], values[catalog.SliceDay(i)] = s.From, s.To, s.Day()
 	}
 	return bound, nil
 }

@@ -287,7 +287,7 @@ func measureQueries(ctx context.Context, db *benchDB, dir, spec string, n int, l
 
 // dashboardRuns lists the query runs dashboard.Builder makes for the view
 // v: per tile the range, the comparison range and the sparkline (one
-// daily query over its window);
+// query of its 14 slices);
 // per panel the panel range; per filter with options_query its options.
 // It mirrors internal/dashboard; measureCold checks the count against the
 // runs the builder actually made.
@@ -304,8 +304,8 @@ func dashboardRuns(c *catalog.Catalog, v *dashboard.View, today time.Time) []run
 		if v.HasCompare {
 			runs = append(runs, run{q, query.Request{Range: v.CompareRange, Params: v.Params}})
 		}
-		if w := sparkWindow(v.Range); q.Bound.Daily(w.Days()) != nil {
-			runs = append(runs, run{q, query.Request{Range: w, Params: v.Params, Daily: true}})
+		if slices := sparkSlices(v.Range); q.Bound.Sliced(len(slices)) != nil {
+			runs = append(runs, run{q, query.Request{Range: query.Range{From: slices[0].From, To: slices[len(slices)-1].To}, Params: v.Params, Slices: slices}})
 		}
 	}
 	for _, p := range v.Dashboard.Panels {
@@ -314,13 +314,23 @@ func dashboardRuns(c *catalog.Catalog, v *dashboard.View, today time.Time) []run
 	return runs
 }
 
-// sparkWindow is internal/dashboard's: the range, widened to 14 days
-// when shorter.
-func sparkWindow(r query.Range) query.Range {
-	if r.Days() < 14 {
-		r.From = r.To.AddDate(0, 0, -14)
+// sparkSlices is internal/dashboard's: at most 14 equal slices of whole
+// days, a range shorter than that widened to end on the same day.
+func sparkSlices(r query.Range) []query.Range {
+	const sparkPoints = 14
+	if r.Days() < sparkPoints {
+		r.From = r.To.AddDate(0, 0, -sparkPoints)
 	}
-	return r
+	days := r.Days()
+	n := min(days, sparkPoints)
+	if n <= 1 {
+		return []query.Range{r}
+	}
+	out := make([]query.Range, 0, n)
+	for i := range n {
+		out = append(out, query.Range{From: r.From.AddDate(0, 0, i*days/n), To: r.From.AddDate(0, 0, (i+1)*days/n)})
+	}
+	return out
 }
 
 // measureCold measures a dashboard's default view with an empty cache:
