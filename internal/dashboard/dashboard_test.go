@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/catalog/catalogtest"
 	"github.com/opsboard/opsboard/internal/chart"
 	"github.com/opsboard/opsboard/internal/dashboard"
 	"github.com/opsboard/opsboard/internal/dbtest"
@@ -72,17 +72,7 @@ func TestTilesFollowTheMetricModel(t *testing.T) {
 		  FROM generate_series(1, 300) g;`); err != nil {
 		t.Fatal(err)
 	}
-	root := t.TempDir()
-	for name, body := range callCentre {
-		os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755)
-		if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cat, err := catalog.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.Load(t, callCentre)
 	b := &dashboard.Builder{Catalog: cat, Runner: query.NewRunner(dbtest.Warehouse(t), query.Options{})}
 	v, err := b.Build(ctx, cat.Dashboards["calls"], dashboard.Request{Today: time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
@@ -176,8 +166,7 @@ func TestSparklineIsOneQueryOfItsSlices(t *testing.T) {
 		FROM generate_series(0, 20) d, generate_series(1, 10 + d) g`); err != nil {
 		t.Fatal(err)
 	}
-	root := t.TempDir()
-	for name, body := range map[string]string{
+	cat := catalogtest.Load(t, map[string]string{
 		"sql/rate.sql": `-- title: Answer rate
 -- unit: percent
 -- aggregate: ratio
@@ -187,14 +176,7 @@ SELECT avg(answered::int)::float8 AS value, count(*) AS calls FROM spark_calls W
 SELECT count(*) AS value FROM spark_calls WHERE at < :day::date + 1`,
 		"dashboards/s.yaml": "title: S\nrange: last_7_days\ntiles:\n  - query: rate\n",
 		"dashboards/l.yaml": "title: L\nrange: last_7_days\ntiles:\n  - query: level\n",
-	} {
-		os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755)
-		os.WriteFile(filepath.Join(root, name), []byte(body), 0o644)
-	}
-	cat, err := catalog.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	runs := 0
 	runner := query.NewRunner(dbtest.Warehouse(t), query.Options{Observe: func(string, time.Duration, bool, error) { runs++ }})
 	today := time.Date(2026, 5, 20, 0, 0, 0, 0, time.UTC)

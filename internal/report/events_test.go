@@ -2,15 +2,14 @@ package report_test
 
 import (
 	"context"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/opsboard/opsboard/internal/browser/browsertest"
 	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/catalog/catalogtest"
 	"github.com/opsboard/opsboard/internal/dashboard"
 	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/query"
@@ -26,22 +25,12 @@ func TestEventsInTheReportPDF(t *testing.T) {
 		INSERT INTO parcels SELECT date '2026-03-01' + g, 100 + g FROM generate_series(0, 30) g`); err != nil {
 		t.Fatal(err)
 	}
-	root := t.TempDir()
-	for name, body := range map[string]string{
+	cat := catalogtest.Load(t, map[string]string{
 		"sql/parcels.sql":         "-- title: Parcels\nSELECT day, n AS parcels FROM parcels WHERE day >= :from AND day < :to ORDER BY 1",
 		"sql/total.sql":           "-- title: Parcels sent\n-- unit: count\nSELECT sum(n) AS value FROM parcels WHERE day >= :from AND day < :to",
 		"dashboards/post.yaml":    "title: Post room\ntiles:\n  - query: total\npanels:\n  - {title: Parcels per day, query: parcels, chart: line, x: day, y: parcels}\n",
 		"reports/post-daily.yaml": "title: Post daily\ndashboard: post\nto: [post@example.com]\n",
-	} {
-		os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755)
-		if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cat, err := catalog.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	d := func(s string) time.Time { x, _ := time.Parse("2006-01-02", s); return x }
 	events := func(ctx context.Context, name string, r query.Range) ([]dashboard.Annotation, error) {
 		return []dashboard.Annotation{

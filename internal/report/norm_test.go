@@ -3,13 +3,11 @@ package report
 import (
 	"context"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/catalog/catalogtest"
 	"github.com/opsboard/opsboard/internal/dashboard"
 	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/query"
@@ -27,21 +25,11 @@ func TestNormsFollowThePeriodLength(t *testing.T) {
 		FROM generate_series(0, 119) d, generate_series(1, 10) g;`); err != nil {
 		t.Fatal(err)
 	}
-	root := t.TempDir()
-	for name, body := range map[string]string{
+	cat := catalogtest.Load(t, map[string]string{
 		"sql/calls.sql":         "-- title: Calls\n-- unit: count\n-- aggregate: sum\nSELECT count(*) AS value FROM norm_calls WHERE at >= :from::date AND at < :to::date",
 		"sql/answer.sql":        "-- title: Answer rate\n-- unit: percent\n-- aggregate: ratio\n-- sample: calls\nSELECT avg(answered::int)::float8 AS value, count(*) AS calls FROM norm_calls WHERE at >= :from::date AND at < :to::date",
 		"dashboards/calls.yaml": "title: Calls\ntiles:\n  - query: calls\n  - query: answer\n",
-	} {
-		os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755)
-		if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cat, err := catalog.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	b := &dashboard.Builder{Catalog: cat, Runner: query.NewRunner(dbtest.Warehouse(t), query.Options{})}
 	for _, tc := range []struct {
 		rng     string
