@@ -10,7 +10,7 @@ import (
 // the query file to open.
 func TestPanelErrorNamesTheQueryFile(t *testing.T) {
 	root := writeDefs(t, map[string]string{
-		"sql/broken.sql": "-- title: Broken\nSELECT d::date AS day, nope AS n\nFROM generate_series(:from::date, :to::date - 1, '1 day') d",
+		"sql/broken.sql":        "-- title: Broken\nSELECT d::date AS day, nope AS n\nFROM generate_series(:from::date, :to::date - 1, '1 day') d",
 		"dashboards/mixed.yaml": "title: Mixed\npanels:\n  - {title: Broken one, query: broken, chart: line, x: day, y: n}\n",
 	})
 	ts := startServer(t, demoDB(t), root)
