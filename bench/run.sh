@@ -326,7 +326,7 @@ ELAPSED=$(( $(date +%s) - STARTED ))
   echo "\`serve\` runs with \`OPSBOARD_CACHE_TTL=1h\` so that no cache entry expires during the warm runs."
   echo
   echo "The cold dashboard rows come from \`tools/querybench -cold\`: it lists the query runs the dashboard builder makes"
-  echo "for the default view (tiles: range, comparison and 14 sparkline slices each; panels), checks that count against"
+  echo "for the default view (tiles: range, comparison, and the sparkline: its 14 slices in one query; panels), checks that count against"
   echo "the builder's own, and sums PostgreSQL's planning + execution time for them (\`EXPLAIN (ANALYZE, TIMING OFF)\`,"
   echo "same parameters, same read-only transaction settings). The builder runs 4 queries at a time, which is why the"
   echo "page can take less than the serial SQL sum; the one-at-a-time build isolates opsboard's own cost per query"
