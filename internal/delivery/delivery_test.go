@@ -393,39 +393,48 @@ func TestCrashedRunsAreResumed(t *testing.T) {
 func TestScheduleAcrossDaylightSaving(t *testing.T) {
 	db := demoDB(t)
 	smtp := mailtest.Start(t, mailtest.Options{})
-	root := defs(t, map[string]string{
-		"reports/ops-daily.yaml":       "title: Ops daily\ndashboard: daily-ops\nschedule: \"0 7 * * *\"\ntimezone: America/New_York\nto: [lead@example.com]\n",
-		"reports/customer-weekly.yaml": "title: Weekly\ndashboard: customer-impact\nto: [m@example.com]\n",
-	})
-	for _, day := range []time.Time{
-		time.Date(2026, 3, 8, 0, 0, 0, 0, newYork),  // spring forward
-		time.Date(2026, 11, 1, 0, 0, 0, 0, newYork), // fall back
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, zone := range []struct {
+		loc  *time.Location
+		days []time.Time // spring forward, fall back
+	}{
+		{newYork, []time.Time{time.Date(2026, 3, 8, 0, 0, 0, 0, newYork), time.Date(2026, 11, 1, 0, 0, 0, 0, newYork)}},
+		{berlin, []time.Time{time.Date(2026, 3, 29, 0, 0, 0, 0, berlin), time.Date(2026, 10, 25, 0, 0, 0, 0, berlin)}},
 	} {
-		t.Run(day.Format(query.DateLayout), func(t *testing.T) {
-			var clock time.Time
-			e := newEnv(t, db, root, smtp.URL(), func() time.Time { return clock })
-			e.sched.CatchUp = 6 * time.Hour
-			reportDate := time.Date(day.Year(), day.Month(), day.Day()-1, 0, 0, 0, 0, time.UTC)
-			for clock = day; clock.Before(day.Add(25 * time.Hour)); clock = clock.Add(30 * time.Minute) {
-				e.sched.Tick(context.Background())
-				_, err := db.ScheduledRun(context.Background(), "ops-daily", reportDate)
-				local := clock.In(newYork)
-				due := local.Hour() >= 7 || local.Day() != day.Day()
-				if (err == nil) != due {
-					t.Fatalf("at %s local: run exists=%v, want %v", local.Format("15:04 MST"), err == nil, due)
-				}
-			}
-			runs, _ := db.ListRuns(context.Background(), "ops-daily", 100)
-			n := 0
-			for _, r := range runs {
-				if r.ReportDate.Equal(reportDate) && r.Trigger == "schedule" {
-					n++
-				}
-			}
-			if n != 1 {
-				t.Errorf("%d scheduled runs for %s, want 1", n, reportDate.Format(query.DateLayout))
-			}
+		root := defs(t, map[string]string{
+			"reports/ops-daily.yaml":       "title: Ops daily\ndashboard: daily-ops\nschedule: \"0 7 * * *\"\ntimezone: " + zone.loc.String() + "\nto: [lead@example.com]\n",
+			"reports/customer-weekly.yaml": "title: Weekly\ndashboard: customer-impact\nto: [m@example.com]\n",
 		})
+		for _, day := range zone.days {
+			t.Run(zone.loc.String()+"/"+day.Format(query.DateLayout), func(t *testing.T) {
+				var clock time.Time
+				e := newEnv(t, db, root, smtp.URL(), func() time.Time { return clock })
+				e.sched.CatchUp = 6 * time.Hour
+				reportDate := time.Date(day.Year(), day.Month(), day.Day()-1, 0, 0, 0, 0, time.UTC)
+				for clock = day; clock.Before(day.Add(25 * time.Hour)); clock = clock.Add(30 * time.Minute) {
+					e.sched.Tick(context.Background())
+					_, err := db.ScheduledRun(context.Background(), "ops-daily", reportDate)
+					local := clock.In(zone.loc)
+					due := local.Hour() >= 7 || local.Day() != day.Day()
+					if (err == nil) != due {
+						t.Fatalf("at %s local: run exists=%v, want %v", local.Format("15:04 MST"), err == nil, due)
+					}
+				}
+				runs, _ := db.ListRuns(context.Background(), "ops-daily", 100)
+				n := 0
+				for _, r := range runs {
+					if r.ReportDate.Equal(reportDate) && r.Trigger == "schedule" {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Errorf("%d scheduled runs for %s, want 1", n, reportDate.Format(query.DateLayout))
+				}
+			})
+		}
 	}
 }
 
