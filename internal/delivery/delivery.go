@@ -233,6 +233,11 @@ func (s *Service) process(ctx context.Context, run *store.Run) (bool, error) {
 // failed for a passing reason (Chromium, the data database, a timeout).
 const maxRenderAttempts = 5
 
+// maxRenderStarts bounds the renders started for one run, finished or
+// not: a render that dies each time before it records anything (it crashes
+// the process) fails the run in the end rather than loop for ever.
+const maxRenderStarts = 2 * maxRenderAttempts
+
 // render produces the run's page, PDF and email and archives them. With
 // on_error: fail, a run with a failed panel is archived as failed and not
 // sent. A scheduled run whose render fails for another reason (Chromium,
@@ -252,6 +257,13 @@ func (s *Service) render(ctx context.Context, run *store.Run) error {
 		s.count(run.Report, store.RunFailed)
 		log.Error("report run failed", "errors", strings.Join(reasons, "; "))
 		return apperr.Unavailable("report %s for %s failed: %s", run.Report, run.ReportDate.Format(query.DateLayout), strings.Join(reasons, "; "))
+	}
+	starts := 0
+	if err := s.record(ctx, func(ctx context.Context) (err error) { starts, err = s.DB.StartRender(ctx, run.ID); return err }); err != nil {
+		return fmt.Errorf("recording the start of render of run %d: %w", run.ID, err)
+	}
+	if starts > maxRenderStarts {
+		return fail("", fmt.Sprintf("rendering was started %d times without finishing (the process stopped each time, perhaps crashed); see the server's log", starts-1))
 	}
 	retry := func(html string, reasons ...string) error {
 		attempt := run.RenderAttempts + 1

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/delivery"
 	"github.com/opsboard/opsboard/internal/mail/mailtest"
 	"github.com/opsboard/opsboard/internal/store"
@@ -87,5 +88,30 @@ func TestReportPostedToAWebhook(t *testing.T) {
 		if strings.Contains(d.Recipient, "secret") || strings.Contains(d.Recipient, "127.0.0.1") {
 			t.Errorf("the archive shows the webhook's address: %q", d.Recipient)
 		}
+	}
+}
+
+// A run whose render keeps dying before it can record anything (a crash)
+// is failed in the end, not rendered again for ever.
+func TestRenderThatKeepsCrashingFailsInTheEnd(t *testing.T) {
+	db := demoDB(t)
+	smtp := mailtest.Start(t, mailtest.Options{})
+	e := newEnv(t, db, defs(t, nil), smtp.URL(), nil)
+	ctx := context.Background()
+	run, claimed, err := db.ClaimScheduledRun(ctx, "ops-daily", time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC), "America/New_York", nil)
+	if err != nil || !claimed {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	// Ten renders started and none recorded an outcome.
+	if err := dbtest.Admin(t).Exec(ctx, `UPDATE opsboard.report_runs SET render_starts = 10 WHERE id = $1`, run.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.svc.Process(ctx, run)
+	got, _ := db.RunByID(ctx, run.ID)
+	if got.Status != store.RunFailed || !strings.Contains(strings.Join(got.ErrorList(), " "), "started 10 times without finishing") {
+		t.Errorf("run %s %v; want failed, saying its renders never finished", got.Status, got.ErrorList())
+	}
+	if n := len(smtp.Messages()); n != 0 {
+		t.Errorf("%d messages sent for a run that never rendered", n)
 	}
 }

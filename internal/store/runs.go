@@ -133,6 +133,16 @@ func (db *Store) CreateRun(ctx context.Context, report string, date time.Time, t
 	return db.RunByID(ctx, id)
 }
 
+// StartRender records that a render of the run starts and returns how
+// many have started, this one included. A render that dies before it can
+// record its outcome (a crash) still counted here.
+func (db *Store) StartRender(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := db.get(ctx, &n, `UPDATE opsboard.report_runs SET render_starts = render_starts + 1
+		WHERE id = $1 RETURNING render_starts`, id)
+	return n, err
+}
+
 // PostponeRender records a render that failed for a passing reason: the
 // run stays unfinished and is rendered again from next on.
 func (db *Store) PostponeRender(ctx context.Context, id int64, errs []string, next time.Time) error {
