@@ -16,10 +16,10 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/periodic"
 	"github.com/opsboard/opsboard/internal/query"
 	"github.com/opsboard/opsboard/internal/report"
 	"github.com/opsboard/opsboard/internal/store"
@@ -68,7 +68,7 @@ type Service struct {
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 
-	lastTick atomic.Int64
+	beat periodic.Heartbeat
 }
 
 // Defaults.
@@ -136,35 +136,10 @@ func record(ctx context.Context, write func(context.Context) error) error {
 }
 
 // Run checks and delivers every Interval until ctx ends.
-func (s *Service) Run(ctx context.Context) error {
-	interval := s.Interval
-	if interval <= 0 {
-		interval = 20 * time.Second
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		s.Tick(ctx)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
+func (s *Service) Run(ctx context.Context) error { return periodic.Run(ctx, s.Interval, s.Tick) }
 
 // Healthy reports an error when Run has not completed a tick for a while.
-func (s *Service) Healthy() error {
-	last := s.lastTick.Load()
-	if last == 0 {
-		return errors.New("alert checks have not run yet")
-	}
-	limit := 3*max(s.Interval, 20*time.Second) + time.Minute
-	if age := s.now().Sub(time.Unix(0, last)); age > limit {
-		return errors.New("alert checks stalled: last tick " + age.Round(time.Second).String() + " ago")
-	}
-	return nil
-}
+func (s *Service) Healthy() error { return s.beat.Check("alert checks", s.Interval, s.now()) }
 
 // Tick checks every rule whose scheduled time has come (claiming each
 // check, so replicas share the work) and delivers every notice that is
@@ -191,7 +166,7 @@ func (s *Service) Tick(ctx context.Context) {
 		}
 	}
 	s.Deliver(ctx)
-	s.lastTick.Store(s.now().UnixNano())
+	s.beat.Beat(s.now())
 }
 
 // lastDue is the latest scheduled time of the rule at or before now,

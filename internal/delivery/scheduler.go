@@ -2,11 +2,10 @@ package delivery
 
 import (
 	"context"
-	"errors"
-	"sync/atomic"
 	"time"
 
 	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/periodic"
 	"github.com/opsboard/opsboard/internal/query"
 )
 
@@ -24,39 +23,16 @@ type Scheduler struct {
 	// Interval is how often the scheduler looks; default 20s.
 	Interval time.Duration
 
-	lastTick atomic.Int64 // unix nanoseconds of the last completed tick
+	beat periodic.Heartbeat
 }
 
 // Run ticks until ctx ends.
-func (s *Scheduler) Run(ctx context.Context) error {
-	interval := s.Interval
-	if interval <= 0 {
-		interval = 20 * time.Second
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		s.Tick(ctx)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
+func (s *Scheduler) Run(ctx context.Context) error { return periodic.Run(ctx, s.Interval, s.Tick) }
 
 // Healthy reports an error when the scheduler has not completed a tick for
 // a while.
 func (s *Scheduler) Healthy() error {
-	last := s.lastTick.Load()
-	if last == 0 {
-		return errors.New("scheduler has not run yet")
-	}
-	limit := 3 * max(s.Interval, 20*time.Second)
-	if age := s.Service.now().Sub(time.Unix(0, last)); age > limit+time.Minute {
-		return errors.New("scheduler stalled: last tick " + age.Round(time.Second).String() + " ago")
-	}
-	return nil
+	return s.beat.Check("the scheduler", s.Interval, s.Service.now())
 }
 
 // Tick claims every run that is due and works on every unfinished run.
@@ -103,7 +79,7 @@ func (s *Scheduler) Tick(ctx context.Context) {
 			log.Warn("run not finished", "report", runs[i].Report, "run", runs[i].ID, "err", err)
 		}
 	}
-	s.lastTick.Store(s.Service.now().UnixNano())
+	s.beat.Beat(s.Service.now())
 }
 
 // firstSeenGrace is how long before a schedule was first seen its runs
