@@ -19,17 +19,13 @@ import (
 	"time"
 
 	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/mail"
 	"github.com/opsboard/opsboard/internal/periodic"
 	"github.com/opsboard/opsboard/internal/query"
 	"github.com/opsboard/opsboard/internal/report"
 	"github.com/opsboard/opsboard/internal/store"
 	"github.com/opsboard/opsboard/internal/webhook"
 )
-
-// Transport sends a built email to some recipients (mail.Sender).
-type Transport interface {
-	SendRaw(ctx context.Context, from string, rcpt []string, raw []byte) error
-}
 
 // Service checks alert rules and delivers their notices.
 type Service struct {
@@ -38,7 +34,7 @@ type Service struct {
 	Catalog func() *catalog.Catalog
 	// Mail sends the email notices; nil: mail is not configured, and
 	// rules notify by webhook only.
-	Mail Transport
+	Mail mail.Transport
 	From string
 	// Webhooks posts the webhook notices; nil: a default Sender.
 	Webhooks *webhook.Sender

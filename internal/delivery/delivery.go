@@ -30,16 +30,11 @@ import (
 	"github.com/opsboard/opsboard/internal/webhook"
 )
 
-// Transport sends a finished message to some recipients.
-type Transport interface {
-	SendRaw(ctx context.Context, from string, rcpt []string, raw []byte) error
-}
-
 // Service runs and delivers reports.
 type Service struct {
 	DB        *store.Store
 	Producer  *report.Producer
-	Transport Transport // nil: mail is not configured; runs are archived, not sent
+	Transport mail.Transport // nil: mail is not configured; runs are archived, not sent
 	From      string
 	BaseURL   string // for the link to the archived copy
 	Log       *slog.Logger

@@ -686,7 +686,7 @@ func TestRunLockTakesLargeIDs(t *testing.T) {
 // cancelAfterSend cancels its context once the SMTP server has accepted a
 // message: serve stopping, or a browser tab closed on "send now", just then.
 type cancelAfterSend struct {
-	delivery.Transport
+	mail.Transport
 	cancel context.CancelFunc
 }
 

@@ -27,6 +27,13 @@ type Config struct {
 	From string
 }
 
+// Transport sends a built message to some recipients: a Sender, or
+// whatever a test puts in its place. Reports and alert notices both go
+// through one.
+type Transport interface {
+	SendRaw(ctx context.Context, from string, rcpt []string, raw []byte) error
+}
+
 // Sender sends messages over SMTP, one connection per Send. It holds no
 // mutable state and is safe for concurrent use.
 type Sender struct {
