@@ -59,7 +59,7 @@ func (q *Query) checkResultColumns(cols []string) Errors {
 				Msg: fmt.Sprintf("%s: the query returns no column %q (it has: %s)", c.key, c.column, strings.Join(cols, ", "))})
 		}
 	}
-	return errs
+	return append(errs, q.checkSettledColumns(cols)...)
 }
 
 // DefaultMinSample is the smallest sample a value is shown from when the

@@ -30,6 +30,9 @@ type Query struct {
 	// once it has expired, while a fresh one is computed: for queries over
 	// the whole history (cohorts, churn) that would hold a page up.
 	Background bool
+	// Settle is what "-- settle: N days" declares (a daily grain and when
+	// a day stops changing); nil when the query declares none.
+	Settle *Settle
 	// SQL is the statement alone: without the header, the final ";" and any
 	// whitespace or comments around it, so it can be wrapped in a subquery.
 	SQL   string
@@ -40,7 +43,7 @@ type Query struct {
 var (
 	units         = []string{"count", "percent", "ratio", "score", "currency", "hours", "days"}
 	betters       = []string{"higher", "lower"}
-	headerKeys    = []string{"title", "description", "unit", "better", "params", "aggregate", "sample", "spread", "min_sample", "column", "refresh"}
+	headerKeys    = []string{"title", "description", "unit", "better", "params", "aggregate", "sample", "spread", "min_sample", "column", "refresh", "settle"}
 	isoCurrencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
 	headerKeyRE   = regexp.MustCompile(`^([a-z_][a-z0-9_]*)(\s*):(.*)$`)
 )
@@ -124,6 +127,7 @@ func ParseQuery(name, file string, src []byte) (*Query, error) {
 	body := p.header(q)
 	p.statement(q, body)
 	p.checkMetric(q)
+	p.checkSettle(q)
 	if err := p.errs.Err(); err != nil {
 		return nil, err
 	}
@@ -195,7 +199,7 @@ func (p *queryParser) headerLine(q *Query, line int, comment string) {
 	}
 	key, val := m[1], strings.TrimSpace(m[3])
 	switch key {
-	case "title", "unit", "better", "aggregate", "sample", "spread", "min_sample":
+	case "title", "unit", "better", "aggregate", "sample", "spread", "min_sample", "settle":
 		if p.seen[key] {
 			p.errorf(line, "%s is set twice", key)
 			return
@@ -222,6 +226,8 @@ func (p *queryParser) headerLine(q *Query, line int, comment string) {
 		q.Unit = val
 	case "column":
 		p.column(q, line, val)
+	case "settle":
+		p.settle(q, line, val)
 	case "refresh":
 		switch val {
 		case "background":
@@ -491,9 +497,15 @@ func (p *queryParser) checkUnit(line int, key, val string) {
 // ColumnMeta is what a query declares about one result column:
 //
 //	-- column: days_early unit=days label="Days early" format=0.0
+//	-- column: delivery_csat aggregate=mean sample=delivery_responses
 type ColumnMeta struct {
 	Name, Unit, Label, Format string
-	Line                      int
+	// Aggregate is how the column combines across days (ColumnAggregates),
+	// which a query with a settle window needs for every column it returns
+	// besides its value, sample and spread; Sample is the column a mean is
+	// weighted by.
+	Aggregate, Sample string
+	Line              int
 }
 
 // columnAttrRE reads one key=value of a column line; values may be
@@ -517,7 +529,7 @@ func (p *queryParser) column(q *Query, line int, val string) {
 	for rest = strings.TrimSpace(rest); rest != ""; rest = strings.TrimSpace(rest) {
 		m := columnAttrRE.FindStringSubmatch(rest)
 		if m == nil {
-			p.errorf(line, "column %s: cannot read %q (want key=value: unit, label, format)", name, rest)
+			p.errorf(line, "column %s: cannot read %q (want key=value: unit, label, format, aggregate, sample)", name, rest)
 			return
 		}
 		rest = rest[len(m[0]):]
@@ -533,8 +545,18 @@ func (p *queryParser) column(q *Query, line int, val string) {
 			c.Label = v
 		case "format":
 			c.Format = v
+		case "aggregate":
+			if !slices.Contains(ColumnAggregates, v) {
+				p.errorf(line, "column %s: unknown aggregate %q (known: %s)", name, v, strings.Join(ColumnAggregates, ", "))
+			}
+			c.Aggregate = v
+		case "sample":
+			if !isName(v) {
+				p.errorf(line, "column %s: sample %q is not a result column name (letters, digits and _)", name, v)
+			}
+			c.Sample = v
 		default:
-			p.errorf(line, "column %s: unknown key %q (known: unit, label, format)", name, m[1])
+			p.errorf(line, "column %s: unknown key %q (known: unit, label, format, aggregate, sample)", name, m[1])
 		}
 	}
 	q.Columns = append(q.Columns, c)
