@@ -177,6 +177,9 @@ func (e *env) runner() *query.Runner {
 		if e.metrics != nil {
 			opts.Observe = e.metrics.ObserveQuery
 		}
+		if e.db != nil {
+			opts.Results = e.db // shared with replicas and the next start
+		}
 		e.queries = query.NewRunner(e.data, opts)
 	}
 	return e.queries

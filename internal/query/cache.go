@@ -32,20 +32,21 @@ func newCache(maxBytes int64) *cache {
 	return &cache{maxBytes: maxBytes, order: list.New(), entries: map[string]*list.Element{}}
 }
 
-// get returns the result cached under key while it is fresh at now.
-func (c *cache) get(key string, now time.Time) (*frame.Frame, time.Time, bool) {
+// get returns the result cached under key while it is fresh at now, with
+// when it expires and when it was computed.
+func (c *cache) get(key string, now time.Time) (*frame.Frame, time.Time, time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.entries[key]
 	if !ok {
-		return nil, time.Time{}, false
+		return nil, time.Time{}, time.Time{}, false
 	}
 	e := el.Value.(*cacheEntry)
 	if now.After(e.expires) {
-		return nil, time.Time{}, false // kept for stale; LRU evicts it
+		return nil, time.Time{}, time.Time{}, false // kept for stale; LRU evicts it
 	}
 	c.order.MoveToFront(el)
-	return e.frame, e.expires, true
+	return e.frame, e.expires, e.computed, true
 }
 
 // stale returns the result cached under key whether or not it is still

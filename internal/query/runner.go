@@ -19,6 +19,7 @@ import (
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/frame"
+	"github.com/opsboard/opsboard/internal/store"
 	"github.com/opsboard/opsboard/internal/warehouse"
 )
 
@@ -43,6 +44,17 @@ type Options struct {
 	Observe func(query string, took time.Duration, cached bool, err error)
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
+	// Results, when set, keeps results beyond this process (opsboard's
+	// store): replicas share them, a restart starts warm, and a result
+	// whose database has gone away can still be shown with its age.
+	Results ResultStore
+}
+
+// ResultStore keeps encoded results (frame.Encode) by cache key.
+// *store.Store is one.
+type ResultStore interface {
+	LoadResult(ctx context.Context, key string) (*store.StoredResult, error)
+	SaveResult(ctx context.Context, key, query string, frame []byte, computed, expires time.Time) error
 }
 
 // Runner runs queries against the warehouse. One runner serves a whole
@@ -103,6 +115,10 @@ type Request struct {
 	// Anonymous marks a share-link visitor: all of them together get only
 	// Limits.Anonymous queries at once.
 	Anonymous bool
+	// Until, when set, keeps the result until then rather than for the
+	// runner's time to live: the morning's precomputed views last until
+	// the next morning.
+	Until time.Time
 	// Slices computes the query once per slice (sub-ranges of Range), in
 	// one round trip (catalog.Bound.Sliced): the frame's first column is
 	// the slice's first day (its last day for a statement of :day alone).
@@ -119,10 +135,12 @@ type Result struct {
 	// the result is not cached (caching off, Explain, Probe, too large).
 	Expires time.Time
 	// ComputedAt is when the result was computed; Stale says it is an
-	// expired result of a query refreshed in the background, shown while a
-	// new one is computed.
-	ComputedAt time.Time
-	Stale      bool
+	// expired result shown past its life: of a query refreshed in the
+	// background while a new one is computed, or (Unreachable) because the
+	// data database cannot be reached now.
+	ComputedAt  time.Time
+	Stale       bool
+	Unreachable bool
 }
 
 // Now is the runner's clock (time.Now unless a test sets Options.Now).
@@ -226,9 +244,10 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 
 	key := cacheKey(q.Name, bound.SQL, args, loc, opts.MaxRows)
 	if !req.Refresh {
-		if f, expires, ok := r.cache.get(key, r.opts.Now()); ok {
+		r.recall(ctx, key)
+		if f, expires, computed, ok := r.cache.get(key, r.opts.Now()); ok {
 			r.observe(q.Name, 0, true, nil)
-			return &Result{Frame: f, Args: values, Cached: true, Expires: expires}, nil
+			return &Result{Frame: f, Args: values, Cached: true, Expires: expires, ComputedAt: computed}, nil
 		}
 	}
 	// Identical concurrent requests (a dashboard opened by ten people at
@@ -240,15 +259,19 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 		}
 		now := r.opts.Now()
 		expires := now.Add(r.ttl(q, req.Range))
-		if !r.cache.put(key, f, expires, now) {
-			expires = time.Time{}
+		if !req.Until.IsZero() {
+			expires = req.Until
 		}
+		if !r.cache.put(key, f, expires, now) {
+			return f, time.Time{}, nil
+		}
+		r.keep(ctx, key, q.Name, f, now, expires)
 		return f, expires, nil
 	}
 	if q.Background && !req.Refresh {
 		res, err := r.background(ctx, q, key, values, compute)
 		if err != nil {
-			return nil, queryError(q, err)
+			return r.lastKnown(ctx, q, key, values, err)
 		}
 		return res, nil
 	}
@@ -257,7 +280,7 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 	took := time.Since(start)
 	r.observe(q.Name, took, false, err)
 	if err != nil {
-		return nil, queryError(q, err)
+		return r.lastKnown(ctx, q, key, values, err)
 	}
 	return &Result{Frame: f, Args: values, Took: took, Expires: expires, ComputedAt: r.opts.Now()}, nil
 }

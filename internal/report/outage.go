@@ -1,14 +1,10 @@
 package report
 
 import (
-	"database/sql"
-	"database/sql/driver"
 	"errors"
-	"io"
 	"net"
 	"regexp"
 	"strings"
-	"syscall"
 
 	"github.com/opsboard/opsboard/internal/dashboard"
 	"github.com/opsboard/opsboard/internal/pg"
@@ -27,29 +23,7 @@ const (
 // unknown hosts, a server shutting down or starting up, no connection
 // slots left). Such a failure passes: a scheduled report is rendered again
 // later rather than mailed as a page of error messages.
-func DataUnreachable(err error) bool {
-	if err == nil {
-		return false
-	}
-	var op *net.OpError
-	var dns *net.DNSError
-	switch {
-	case errors.As(err, &op), errors.As(err, &dns),
-		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
-		return true
-	}
-	switch code := pg.Code(err); {
-	case strings.HasPrefix(code, "08"): // connection exception
-		return true
-	case code == "57P01", code == "57P02", code == "57P03": // admin or crash shutdown, cannot connect now
-		return true
-	case code == "53300": // too many connections
-		return true
-	}
-	return false
-}
+func DataUnreachable(err error) bool { return pg.Unreachable(err) }
 
 // Redacted returns err with a text that names no host, port or address:
 // a connection failure reads "the data database cannot be reached" (or
