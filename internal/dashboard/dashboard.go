@@ -31,6 +31,9 @@ type Request struct {
 	Params map[string]string
 	// Refresh bypasses the query cache.
 	Refresh bool
+	// Until, when set, keeps the view's results until then (the morning's
+	// precompute keeps them until the next morning).
+	Until time.Time
 	// MaxRows, when set, keeps fewer rows per query than the runner does
 	// (web pages; CSV downloads and reports keep the runner's).
 	MaxRows int
@@ -74,15 +77,21 @@ type View struct {
 
 	// expiry is the earliest time a cached result the view was built from
 	// runs out; zero while some result was not cached at all.
-	expiryMu sync.Mutex
-	expiry   time.Time
-	uncached bool
+	expiryMu    sync.Mutex
+	expiry      time.Time
+	uncached    bool
+	asOf        time.Time
+	unreachable bool
 }
 
 // noteResult records the cache life of one result the view uses.
 func (v *View) noteResult(res *query.Result) {
 	v.expiryMu.Lock()
 	defer v.expiryMu.Unlock()
+	if !res.ComputedAt.IsZero() && (v.asOf.IsZero() || res.ComputedAt.Before(v.asOf)) {
+		v.asOf = res.ComputedAt
+	}
+	v.unreachable = v.unreachable || res.Unreachable
 	switch {
 	case res.Expires.IsZero():
 		v.uncached = true
@@ -116,6 +125,23 @@ func (v *View) Reusable() (until time.Time, ok bool) {
 		}
 	}
 	return v.expiry, true
+}
+
+// AsOf is when the oldest result the view shows was computed (a morning's
+// precompute, a result kept while its query is recomputed); zero when no
+// result had a time.
+func (v *View) AsOf() time.Time {
+	v.expiryMu.Lock()
+	defer v.expiryMu.Unlock()
+	return v.asOf
+}
+
+// Unreachable says that some of the view's results are the last ones
+// computed before the data database stopped answering.
+func (v *View) Unreachable() bool {
+	v.expiryMu.Lock()
+	defer v.expiryMu.Unlock()
+	return v.unreachable
 }
 
 // FilterView is a filter with its options and current value.
@@ -337,7 +363,7 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		if !ok {
 			return nil, apperr.NotFound("no query %q", name)
 		}
-		res, err := b.Runner.Run(gctx, q, query.Request{Range: r, Params: v.Params, Refresh: req.Refresh, Location: loc,
+		res, err := b.Runner.Run(gctx, q, query.Request{Range: r, Params: v.Params, Refresh: req.Refresh, Until: req.Until, Location: loc,
 			MaxRows: req.MaxRows, Visitor: req.Visitor, Anonymous: req.Anonymous})
 		if err != nil {
 			v.noteResult(&query.Result{})
@@ -353,7 +379,7 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 			return nil, apperr.NotFound("no query %q", name)
 		}
 		whole := query.Range{From: slices[0].From, To: slices[len(slices)-1].To}
-		res, err := b.Runner.Run(gctx, q, query.Request{Range: whole, Params: v.Params, Refresh: req.Refresh, Location: loc,
+		res, err := b.Runner.Run(gctx, q, query.Request{Range: whole, Params: v.Params, Refresh: req.Refresh, Until: req.Until, Location: loc,
 			Visitor: req.Visitor, Anonymous: req.Anonymous, Slices: slices})
 		if err != nil {
 			return nil, err
@@ -423,7 +449,7 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 			if err != nil {
 				return nil
 			}
-			tv.Spark = sliceValues(res.Frame, slices)
+			tv.Spark = SliceValues(res.Frame, slices)
 			return nil
 		})
 	}
@@ -526,14 +552,14 @@ func defaultValue(c *catalog.Catalog, d *catalog.Dashboard, f catalog.Filter) st
 }
 
 // KPIPoint reads a KPI query's result as the metric model weighs it: the
-// value (kpiValue) with the period's length, and the sample and spread
+// value (KPIValue) with the period's length, and the sample and spread
 // columns the query names. Alert rules read their tiles with it too.
 func KPIPoint(f *frame.Frame, q *catalog.Query, r query.Range) (catalog.Point, bool, error) {
 	return kpiPoint(f, q, r)
 }
 
 func kpiPoint(f *frame.Frame, q *catalog.Query, r query.Range) (catalog.Point, bool, error) {
-	v, ok, err := kpiValue(f)
+	v, ok, err := KPIValue(f)
 	p := catalog.Point{Value: v, Days: r.Days()}
 	if q == nil || !ok {
 		return p, ok, err
@@ -555,9 +581,9 @@ func kpiPoint(f *frame.Frame, q *catalog.Query, r query.Range) (catalog.Point, b
 	return p, ok, err
 }
 
-// kpiValue is the number a KPI query returns: its first row's "value"
+// KPIValue is the number a KPI query returns: its first row's "value"
 // column, else its first numeric column.
-func kpiValue(f *frame.Frame) (float64, bool, error) {
+func KPIValue(f *frame.Frame) (float64, bool, error) {
 	i := f.FirstNumeric()
 	if i < 0 {
 		return 0, false, fmt.Errorf("no numeric column (has: %v)", f.Names())
@@ -569,10 +595,10 @@ func kpiValue(f *frame.Frame) (float64, bool, error) {
 	return v, ok, nil
 }
 
-// sliceValues reads a sliced frame (its first column a slice's first or
+// SliceValues reads a sliced frame (its first column a slice's first or
 // last day) as one value per slice, oldest first; NaN for a slice without
 // a value.
-func sliceValues(f *frame.Frame, slices []query.Range) []float64 {
+func SliceValues(f *frame.Frame, slices []query.Range) []float64 {
 	out := make([]float64, len(slices))
 	for i := range out {
 		out[i] = math.NaN()
@@ -588,7 +614,7 @@ func sliceValues(f *frame.Frame, slices []query.Range) []float64 {
 				continue
 			}
 			one.Rows = [][]any{row[1:]}
-			if val, ok, _ := kpiValue(one); ok {
+			if val, ok, _ := KPIValue(one); ok {
 				out[i] = val
 			}
 			break

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -32,48 +33,46 @@ type norm struct {
 	ok    bool
 }
 
-// trailingNorms computes each tile's 28-day norm for the view.
-func trailingNorms(ctx context.Context, b *dashboard.Builder, v *dashboard.View) []norm {
+// trailingNorms computes each tile's 28-day norm for the view. Results
+// are kept until the given time when it is set (a morning's precompute).
+func trailingNorms(ctx context.Context, b *dashboard.Builder, v *dashboard.View, until time.Time) []norm {
 	out := make([]norm, len(v.Tiles))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
-	run := func(i int, r query.Range) (float64, bool) {
+	for i := range v.Tiles {
 		q := v.Tiles[i].Query
 		if q == nil {
-			return 0, false
+			continue
 		}
-		res, err := b.Runner.Run(gctx, q, query.Request{Range: r, Params: v.Params, Location: v.Location})
-		if err != nil || len(res.Frame.Rows) == 0 {
-			return 0, false
-		}
-		c := res.Frame.FirstNumeric()
-		if c < 0 {
-			return 0, false
-		}
-		return frame.Float(res.Frame.Rows[0][c])
-	}
-	for i := range v.Tiles {
 		if v.Range.Days() == 1 {
-			out[i].daily = make([]float64, normDays-1)
-			for d := range normDays - 1 {
+			// The day against each of the 27 days before it: one query,
+			// one slice per day.
+			slices := make([]query.Range, normDays-1)
+			for d := range slices {
 				day := v.Range.From.AddDate(0, 0, d-(normDays-1))
-				g.Go(func() error {
-					val, ok := run(i, query.Range{From: day, To: day.AddDate(0, 0, 1)})
-					if !ok {
-						val = math.NaN()
-					}
-					out[i].daily[d] = val
-					return nil
-				})
+				slices[d] = query.Range{From: day, To: day.AddDate(0, 0, 1)}
 			}
+			g.Go(func() error {
+				whole := query.Range{From: slices[0].From, To: slices[len(slices)-1].To}
+				res, err := b.Runner.Run(gctx, q, query.Request{Range: whole, Params: v.Params, Location: v.Location, Until: until, Slices: slices})
+				if err == nil {
+					out[i].daily = dashboard.SliceValues(res.Frame, slices)
+				}
+				return nil
+			})
 			continue
 		}
 		g.Go(func() error {
-			out[i].mean, out[i].ok = run(i, query.Range{From: v.Range.From.AddDate(0, 0, -normDays), To: v.Range.From})
+			r := query.Range{From: v.Range.From.AddDate(0, 0, -normDays), To: v.Range.From}
+			res, err := b.Runner.Run(gctx, q, query.Request{Range: r, Params: v.Params, Location: v.Location, Until: until})
+			if err != nil {
+				return nil
+			}
+			out[i].mean, out[i].ok, _ = dashboard.KPIValue(res.Frame)
 			out[i].days = v.Range.Days()
 			// A sum over the 28 days is scaled to the report's period:
 			// a week's orders are set against a week's share of the norm.
-			if q := v.Tiles[i].Query; q != nil && q.Metric.Aggregate == catalog.Sum {
+			if q.Metric.Aggregate == catalog.Sum {
 				out[i].mean *= float64(v.Range.Days()) / normDays
 			}
 			return nil

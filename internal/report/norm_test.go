@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,7 @@ func TestNormsFollowThePeriodLength(t *testing.T) {
 		days    int
 		wantSum float64
 	}{
+		{"yesterday", 1, 10},       // the 27 days before it, one query of a slice a day
 		{"last_7_days", 7, 70},     // not the 28-day total of 280
 		{"month_to_date", 31, 310}, // March: 31 days, 28-day norm scaled to 31
 	} {
@@ -46,7 +48,14 @@ func TestNormsFollowThePeriodLength(t *testing.T) {
 		if v.Range.Days() != tc.days {
 			t.Fatalf("%s covers %d days, want %d", tc.rng, v.Range.Days(), tc.days)
 		}
-		norms := trailingNorms(ctx, b, v)
+		norms := trailingNorms(ctx, b, v, time.Time{})
+		for i, n := range norms {
+			if n.daily != nil {
+				if len(n.daily) != normDays-1 || slices.ContainsFunc(n.daily, math.IsNaN) {
+					t.Fatalf("%s: tile %d's daily norms are %v, want %d days with values", tc.rng, i, n.daily, normDays-1)
+				}
+			}
+		}
 		if math.Abs(norms[0].mean-tc.wantSum) > 1e-9 || math.Abs(norms[1].mean-0.9) > 1e-9 {
 			t.Errorf("%s: norms %.2f calls and %.3f answered, want %.0f and 0.900", tc.rng, norms[0].mean, norms[1].mean, tc.wantSum)
 		}
@@ -55,3 +64,4 @@ func TestNormsFollowThePeriodLength(t *testing.T) {
 		}
 	}
 }
+

@@ -174,7 +174,7 @@ func (p *Producer) Render(ctx context.Context, name string, date time.Time) (*Ou
 	redactView(v)
 	out := &Output{Report: r, Date: date, Location: loc, View: v}
 	out.Failures = failures(v)
-	out.Highlights = Highlights(v, trailingNorms(ctx, b, v))
+	out.Highlights = Highlights(v, trailingNorms(ctx, b, v, time.Time{}))
 	if out.Subject, err = subject(r, out); err != nil {
 		return nil, err
 	}
