@@ -64,4 +64,3 @@ func TestNormsFollowThePeriodLength(t *testing.T) {
 		}
 	}
 }
-
