@@ -19,7 +19,12 @@ type Dashboard struct {
 	Description string
 	Range       string // default range spec, e.g. "last_28_days"
 	Compare     string // previous_period | same_period_last_week | same_period_last_year | previous_month | none
-	Filters     []Filter
+	// Precompute is when the dashboard's morning views are computed each
+	// day, "HH:MM" in the business time zone, after the data's daily load;
+	// "off" for data loaded through the day; "" for the default (shortly
+	// before the earliest report).
+	Precompute string
+	Filters    []Filter
 	Tiles       []Tile
 	Panels      []Panel
 }
@@ -139,7 +144,7 @@ func checkRange(spec string) bool {
 }
 
 var (
-	dashboardKeys = []string{"title", "description", "range", "compare", "filters", "tiles", "panels"}
+	dashboardKeys = []string{"title", "description", "range", "compare", "precompute", "filters", "tiles", "panels"}
 	filterKeys    = []string{"param", "label", "options", "options_query"}
 	tileKeys      = []string{"query", "label", "format", "target"}
 	panelKeys     = []string{"title", "query", "chart", "x", "y", "y2", "series", "value", "columns", "markers", "width", "note", "contrast"}
@@ -198,6 +203,14 @@ func (d *yamlDecoder) dashboard(db *Dashboard, root ast.Node) {
 			if !slices.Contains(CompareModes, s) {
 				d.errorf(nodePos(e.value), "compare: unknown comparison %q (use %s)%s",
 					s, strings.Join(CompareModes, ", "), suggestion(s, CompareModes))
+			}
+		}
+	}
+	if e, ok := es["precompute"]; ok {
+		if s, ok := d.str(e); ok && s != "" {
+			db.Precompute = s
+			if _, _, ok := ParseClock(s); !ok && s != "off" {
+				d.errorf(nodePos(e.value), "precompute: %q is not a time of day; write \"HH:MM\" (24-hour, in the business time zone, after your data's daily load) or \"off\"", s)
 			}
 		}
 	}
@@ -486,4 +499,13 @@ func (d *yamlDecoder) marker(n ast.Node) (Marker, bool) {
 		m.Label, _ = d.str(e)
 	}
 	return m, ok
+}
+
+// ParseClock reads a time of day written "HH:MM" (24-hour).
+func ParseClock(s string) (hour, minute int, ok bool) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, 0, false
+	}
+	return t.Hour(), t.Minute(), true
 }

@@ -323,3 +323,24 @@ func TestClosest(t *testing.T) {
 		}
 	}
 }
+
+func TestDashboardPrecompute(t *testing.T) {
+	for _, tc := range []struct{ value, want, err string }{
+		{`"06:40"`, "06:40", ""},
+		{"off", "off", ""},
+		{`"25:00"`, "", `precompute: "25:00" is not a time of day`},
+		{"sunrise", "", `precompute: "sunrise" is not a time of day`},
+	} {
+		src := "title: T\nprecompute: " + tc.value + "\n"
+		d, err := ParseDashboard("t", "dashboards/t.yaml", []byte(src))
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), "dashboards/t.yaml:2") {
+				t.Errorf("precompute: %s: got %v, want an error at dashboards/t.yaml:2 saying %q", tc.value, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || d.Precompute != tc.want {
+			t.Errorf("precompute: %s: got %q, %v; want %q", tc.value, d.Precompute, err, tc.want)
+		}
+	}
+}
