@@ -48,6 +48,10 @@ type Options struct {
 	// store): replicas share them, a restart starts warm, and a result
 	// whose database has gone away can still be shown with its age.
 	Results ResultStore
+	// Days, when set, keeps the results of settled days of queries with a
+	// settle window (opsboard's store): only their new and unsettled days
+	// are computed (daily.go).
+	Days DayStore
 }
 
 // ResultStore keeps encoded results (frame.Encode) by cache key.
@@ -221,6 +225,9 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 		opts.MaxRows = req.MaxRows
 	}
 	run := func(ctx context.Context) (*frame.Frame, error) {
+		if r.daily(q, req) {
+			return r.runDaily(ctx, q, req, values, opts.MaxRows)
+		}
 		release, err := r.gate.enter(ctx, req.Visitor, req.Anonymous)
 		if err != nil {
 			return nil, err
