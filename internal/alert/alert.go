@@ -79,6 +79,10 @@ const (
 	checkRetry    = time.Minute
 	checkAttempts = 3
 	bookkeeping   = 10 * time.Second
+	// checkLimit is the longest one rule's check (its queries and the
+	// writes that record it) or one notice's delivery may take before the
+	// heartbeat counts the alert checks as stuck.
+	checkLimit = 5 * time.Minute
 )
 
 func (s *Service) now() time.Time {
@@ -134,7 +138,9 @@ func record(ctx context.Context, write func(context.Context) error) error {
 // Run checks and delivers every Interval until ctx ends.
 func (s *Service) Run(ctx context.Context) error { return periodic.Run(ctx, s.Interval, s.Tick) }
 
-// Healthy reports an error when Run has not completed a tick for a while.
+// Healthy reports an error when Run has not completed a tick for a while,
+// or when one rule's check or notice in the tick in progress overran
+// checkLimit.
 func (s *Service) Healthy() error { return s.beat.Check("alert checks", s.Interval, s.now()) }
 
 // Tick checks every rule whose scheduled time has come (claiming each
@@ -143,10 +149,13 @@ func (s *Service) Healthy() error { return s.beat.Check("alert checks", s.Interv
 func (s *Service) Tick(ctx context.Context) {
 	now := s.now()
 	c := s.Catalog()
+	s.beat.Begin(now, now.Add(checkLimit))
+	defer s.beat.End()
 	for _, name := range c.AlertNames() {
 		if ctx.Err() != nil {
 			return
 		}
+		s.beat.Expect(s.now().Add(checkLimit))
 		rule := c.Alerts[name]
 		due, ok := s.lastDue(rule, now)
 		if !ok {
@@ -292,6 +301,7 @@ func (s *Service) Deliver(ctx context.Context) {
 		if n == nil {
 			return
 		}
+		s.beat.Expect(s.now().Add(timeout + 3*bookkeeping))
 		log := s.log().With("notice", n.ID, "firing", n.FiringID, "kind", n.Kind, "channel", n.Channel, "target", displayTarget(n.Target), "attempt", n.Attempts+1)
 		sctx, cancel := context.WithTimeout(ctx, timeout)
 		err = s.send(sctx, n)

@@ -83,6 +83,22 @@ func orDefault(d, def time.Duration) time.Duration {
 	return def
 }
 
+// runLimit is the longest that working on run can legitimately take: the
+// sum of the deadlines of its steps (render, archive, each recipient's
+// conversation, each bookkeeping write). The scheduler's heartbeat counts a
+// run that takes longer as stuck.
+func (s *Service) runLimit(run *store.Run) time.Duration {
+	book := orDefault(s.BookkeepingTimeout, DefaultBookkeepingTimeout)
+	recipients := len(run.RecipientMap())
+	if recipients == 0 {
+		if r, err := s.Producer.Lookup(run.Report); err == nil {
+			recipients = len(recipientsOf(r))
+		}
+	}
+	return orDefault(s.RenderTimeout, DefaultRenderTimeout) + orDefault(s.SaveTimeout, DefaultSaveTimeout) + 8*book +
+		time.Duration(max(recipients, 1))*(orDefault(s.SMTPTimeout, DefaultSMTPTimeout)+book)
+}
+
 // record runs one bookkeeping write on a context of its own: it is not
 // cancelled with ctx (serve stopping, a browser tab closed on "send now")
 // and not bounded by the deadline of the step whose outcome it records,

@@ -30,7 +30,8 @@ type Scheduler struct {
 func (s *Scheduler) Run(ctx context.Context) error { return periodic.Run(ctx, s.Interval, s.Tick) }
 
 // Healthy reports an error when the scheduler has not completed a tick for
-// a while.
+// a while, or when the run it works on overran that run's own deadline (the
+// sum of its steps' deadlines). A long but legitimate tick is healthy.
 func (s *Scheduler) Healthy() error {
 	return s.beat.Check("the scheduler", s.Interval, s.Service.now())
 }
@@ -41,6 +42,10 @@ func (s *Scheduler) Tick(ctx context.Context) {
 	log := s.Service.log()
 	now := s.Service.now()
 	c := s.Catalog()
+	book := orDefault(s.Service.BookkeepingTimeout, DefaultBookkeepingTimeout)
+	// Claims are two writes a report, and listing the runs one more.
+	s.beat.Begin(now, now.Add(time.Duration(2*len(c.Reports)+1)*book))
+	defer s.beat.End()
 	for _, name := range c.ReportNames() {
 		r := c.Reports[name]
 		if r.Schedule == "" {
@@ -73,6 +78,7 @@ func (s *Scheduler) Tick(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		s.beat.Expect(s.Service.now().Add(s.Service.runLimit(&runs[i])))
 		// Runs of a report whose definition is gone are finished too: a
 		// rendered one is delivered as archived, an unrendered one fails.
 		if err := s.Service.Process(ctx, &runs[i]); err != nil {
