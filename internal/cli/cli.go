@@ -36,6 +36,7 @@ func commands() []*command {
 		queryCommand(),
 		serveCommand(),
 		reportCommand(),
+		refreshCommand(),
 		sendCommand(),
 		migrateCommand(),
 		shareCommand(),
@@ -206,6 +207,8 @@ Environment:
   OPSBOARD_QUERY_TIMEOUT, OPSBOARD_MAX_ROWS, OPSBOARD_WEB_MAX_ROWS, OPSBOARD_MAX_RANGE_DAYS
   OPSBOARD_CACHE_TTL, OPSBOARD_CACHE_MB
   OPSBOARD_SMTP_URL, OPSBOARD_FROM    mail (smtp://user:pass@host:587, smtps://…)
+  OPSBOARD_SCHEDULER_INTERVAL         how often scheduled reports and alert checks are looked for (default 20s)
+  OPSBOARD_RETRY_BACKOFF              the wait after a first failed delivery or render, doubled each time up to 1h (default 1m)
   OPSBOARD_BASE_URL                   the public address, for links in mails and share links
   OPSBOARD_CHROME                     the Chromium binary for PDF and PNG
   OPSBOARD_SESSION_TTL                how long a sign-in lasts (default 12h)

@@ -213,7 +213,8 @@ func (e *env) deliveryService(cat *catalog.Catalog) (*delivery.Service, func(), 
 	if err != nil {
 		return nil, nil, err
 	}
-	svc := &delivery.Service{DB: e.db, Producer: p, From: e.cfg.From, BaseURL: e.cfg.BaseURL, Log: e.log}
+	svc := &delivery.Service{DB: e.db, Producer: p, From: e.cfg.From, BaseURL: e.cfg.BaseURL, Log: e.log,
+		Backoff: delivery.DoublingBackoff(e.cfg.RetryBackoff)}
 	if e.cfg.SMTPURL != "" {
 		if e.cfg.From == "" {
 			p.Close()

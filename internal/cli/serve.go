@@ -17,6 +17,8 @@ import (
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/delivery"
 	"github.com/opsboard/opsboard/internal/metrics"
+	"github.com/opsboard/opsboard/internal/periodic"
+	"github.com/opsboard/opsboard/internal/precompute"
 	"github.com/opsboard/opsboard/internal/web"
 )
 
@@ -260,6 +262,7 @@ func startAlerts(ctx context.Context, e *env, srv *web.Server, svc *delivery.Ser
 	a = &alert.Service{
 		DB: e.db, Runner: e.runner(), Catalog: srv.Catalog, From: e.cfg.From, BaseURL: e.cfg.BaseURL,
 		Log: e.log.With("component", "alerts"), Location: e.cfg.Location,
+		Interval: e.cfg.SchedulerInterval, Backoff: delivery.DoublingBackoff(e.cfg.RetryBackoff),
 	}
 	if svc.Transport != nil {
 		a.Mail = svc.Transport
@@ -316,17 +319,25 @@ func mailMissing(e *env) string {
 // the web server; they read the server's current definitions, so reloads
 // reach them too.
 func startScheduler(ctx context.Context, e *env, srv *web.Server, svc *delivery.Service, catchUp time.Duration) (stop func()) {
-	sched := &delivery.Scheduler{Service: svc, Catalog: srv.Catalog, CatchUp: catchUp}
+	sched := &delivery.Scheduler{Service: svc, Catalog: srv.Catalog, CatchUp: catchUp, Interval: e.cfg.SchedulerInterval}
 	alerts, stopAlerts := startAlerts(ctx, e, srv, svc)
 	srv.Health = func() error { return errors.Join(sched.Healthy(), alerts.Healthy()) }
+	mornings := &precompute.Service{
+		Store: e.db, Runner: e.runner(), Catalog: srv.Catalog, Reports: svc.Producer,
+		PageRows: e.cfg.WebMaxRows, Log: e.log, Owner: owner(),
+	}
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
+	done := make(chan struct{}, 2)
 	go func() {
-		defer close(done)
+		defer func() { done <- struct{}{} }()
 		sched.Run(ctx)
 	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		periodic.Run(ctx, time.Minute, mornings.Tick)
+	}()
 	e.log.Info("scheduler running", "reports", len(srv.Catalog().Reports), "catch_up", catchUp)
-	return func() { cancel(); <-done; stopAlerts() }
+	return func() { cancel(); <-done; <-done; stopAlerts() }
 }
 
 // checkBind is the rule for where serve may listen. With accounts or an

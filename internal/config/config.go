@@ -47,6 +47,14 @@ type Config struct {
 	// MaxRangeDays is the longest date range a query is run for.
 	MaxRangeDays int
 
+	// SchedulerInterval is how often the report scheduler and the alert
+	// checks look for work that is due.
+	SchedulerInterval time.Duration
+	// RetryBackoff is the wait after the first failed attempt of a
+	// delivery, a notice or a scheduled render; each further failure
+	// doubles it, up to an hour.
+	RetryBackoff time.Duration
+
 	SMTPURL string // smtp://user:pass@host:port; a secret: never log it
 	From    string
 	BaseURL string
@@ -99,6 +107,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogFormat:    or(getenv("OPSBOARD_LOG_FORMAT"), "text"),
 		LogLevel:     or(getenv("OPSBOARD_LOG_LEVEL"), "info"),
 	}
+	c.SchedulerInterval, c.RetryBackoff = 20*time.Second, time.Minute
 	var err error
 	if c.Location, err = LoadLocation(or(getenv("OPSBOARD_TIMEZONE"), "UTC")); err != nil {
 		return c, apperr.Invalid("OPSBOARD_TIMEZONE: %v", err)
@@ -106,6 +115,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("OPSBOARD_QUERY_TIMEOUT"); v != "" {
 		if c.QueryTimeout, err = time.ParseDuration(v); err != nil || c.QueryTimeout <= 0 {
 			return c, apperr.Invalid("OPSBOARD_QUERY_TIMEOUT: %q is not a duration like 30s", v)
+		}
+	}
+	for _, d := range []struct {
+		name string
+		into *time.Duration
+	}{
+		{"OPSBOARD_SCHEDULER_INTERVAL", &c.SchedulerInterval},
+		{"OPSBOARD_RETRY_BACKOFF", &c.RetryBackoff},
+	} {
+		if v := getenv(d.name); v != "" {
+			if *d.into, err = time.ParseDuration(v); err != nil || *d.into <= 0 {
+				return c, apperr.Invalid("%s: %q is not a positive duration like 20s", d.name, v)
+			}
 		}
 	}
 	if v := getenv("OPSBOARD_MAX_ROWS"); v != "" {

@@ -132,8 +132,20 @@ func (s *Service) backoff(attempt int) time.Duration {
 	if s.Backoff != nil {
 		return s.Backoff(attempt)
 	}
-	d := time.Minute << min(attempt-1, 6)
-	return min(d, time.Hour)
+	return DoublingBackoff(time.Minute)(attempt)
+}
+
+// DoublingBackoff is the wait after the n-th failed attempt: first after
+// the first, doubled with each further one, never more than an hour
+// (first: 1m gives 1m, 2m, 4m … 1h).
+func DoublingBackoff(first time.Duration) func(attempt int) time.Duration {
+	if first <= 0 {
+		first = time.Minute
+	}
+	first = min(first, time.Hour)
+	return func(attempt int) time.Duration {
+		return min(first<<min(max(attempt, 1)-1, 16), time.Hour)
+	}
 }
 
 // SendOptions are the choices of a manual send.
