@@ -36,7 +36,6 @@ func commands() []*command {
 		queryCommand(),
 		serveCommand(),
 		reportCommand(),
-		refreshCommand(),
 		sendCommand(),
 		migrateCommand(),
 		shareCommand(),
