@@ -179,8 +179,9 @@ func daysKey(q *catalog.Query, values map[string]any, loc *time.Location) string
 
 // computeDays computes days of q from the warehouse and keeps those
 // before settled. A day another request is computing already is waited
-// for rather than computed twice: a dashboard's tile asks for its range,
-// its comparison range and its sparkline at once.
+// for, and one computed within the cache's time to live is taken from
+// the cache, rather than computed twice: a dashboard's tile asks for its
+// range, its comparison range and its sparkline at once.
 func (r *Runner) computeDays(ctx context.Context, q *catalog.Query, req Request, key string, values map[string]any,
 	loc *time.Location, settled time.Time, days []time.Time) (map[time.Time]*frame.Frame, error) {
 	out := map[time.Time]*frame.Frame{}
@@ -191,10 +192,17 @@ func (r *Runner) computeDays(ctx context.Context, q *catalog.Query, req Request,
 	own := map[time.Time]*flight{}
 	var mine []time.Time
 	joined := map[time.Time]*flight{}
+	now := r.opts.Now()
 	r.mu.Lock()
 	for _, d := range days {
 		if fl, ok := r.flights[dayKey(d)]; ok {
 			joined[d] = fl
+			continue
+		}
+		// A day's flight ends after its result is cached (below), so a
+		// day without a flight is cached already or not computed at all.
+		if f, _, _, ok := r.cache.get(dayKey(d), now); ok && !req.Refresh {
+			out[d] = f
 			continue
 		}
 		fl := &flight{done: make(chan struct{}), cancel: func() {}}
@@ -212,6 +220,12 @@ func (r *Runner) computeDays(ctx context.Context, q *catalog.Query, req Request,
 		frames, err := r.statementDays(wctx, q, req, values, loc, chunk)
 		if err == nil {
 			r.keepDays(wctx, q.Name, key, settled, frames)
+			if r.opts.CacheTTL > 0 {
+				now := r.opts.Now()
+				for d, f := range frames {
+					r.cache.put(dayKey(d), f, now.Add(r.opts.CacheTTL), now)
+				}
+			}
 		}
 		r.mu.Lock()
 		for _, d := range chunk {
@@ -319,7 +333,9 @@ func (r *Runner) keepDays(ctx context.Context, name, key string, settled time.Ti
 // query's result for the range: a series' rows one day after the other,
 // or one row whose every column combines as the query declares.
 func combine(q *catalog.Query, days []*frame.Frame) (*frame.Frame, error) {
-	cols := days[0].Columns
+	// Days are shared by concurrent requests: describe writes the
+	// result's columns.
+	cols := slices.Clone(days[0].Columns)
 	out := &frame.Frame{Columns: cols, Rows: [][]any{}}
 	if q.Series() {
 		if len(cols) == 0 || cols[0].Type != frame.Date {
