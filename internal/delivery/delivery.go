@@ -12,12 +12,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	netmail "net/mail"
+	"net/textproto"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/opsboard/opsboard/internal/apperr"
@@ -425,7 +430,7 @@ func (s *Service) deliver(ctx context.Context, run *store.Run) error {
 		if !mail.IsPermanent(err) && !webhook.IsPermanent(err) && attempt < s.maxAttempts() {
 			next = s.now().Add(max(s.backoff(attempt), webhook.RetryAfter(err)))
 		}
-		if rerr := s.record(ctx, func(ctx context.Context) error { return s.DB.MarkDeliveryFailed(ctx, d.ID, err.Error(), next) }); rerr != nil {
+		if rerr := s.record(ctx, func(ctx context.Context) error { return s.DB.MarkDeliveryFailed(ctx, d.ID, failureText(err), next) }); rerr != nil {
 			log.Error("delivery failed, and the attempt was not recorded", "err", err, "record_err", rerr)
 			return errors.Join(append(errs, fmt.Errorf("recording the failed delivery to %s: %w", d.Recipient, rerr))...)
 		}
@@ -474,6 +479,42 @@ func (s *Service) send(ctx context.Context, recipient string, message []byte) er
 	defer cancel()
 	return s.Transport.SendRaw(c, s.From, []string{recipient}, message)
 }
+
+// failureText is how a failed delivery is recorded, and shown on the
+// archive page to anyone signed in: the step that failed and why, without
+// the mail server's address (the log keeps the whole error).
+func failureText(err error) string {
+	var me *mail.Error
+	if !errors.As(err, &me) {
+		return report.RedactText(err.Error())
+	}
+	cause := me.Err
+	var op *net.OpError
+	var ne net.Error
+	var reply *textproto.Error
+	why := ""
+	switch {
+	case cause == nil:
+		why = "failed"
+	case errors.As(cause, &reply):
+		why = strconv.Itoa(reply.Code) + " " + reply.Msg // the server's reply
+	case me.Code != 0:
+		why = cause.Error()
+	case errors.As(cause, &op) && op.Op == "dial":
+		why = "the mail server cannot be reached"
+	case errors.As(cause, &ne) && ne.Timeout():
+		why = "the mail server did not answer in time"
+	case errors.As(cause, &op), errors.Is(cause, io.EOF), errors.Is(cause, io.ErrUnexpectedEOF), errors.Is(cause, syscall.ECONNRESET):
+		why = "the connection to the mail server was lost"
+	default:
+		why = strings.TrimPrefix(cause.Error(), "mail: ") // a deadline's cause says which
+	}
+	return "mail: " + me.Op + ": " + mailAddress.ReplaceAllString(why, "(address)")
+}
+
+// mailAddress matches what can name a mail server in an error text: SMTP
+// URLs, IP addresses and host:port.
+var mailAddress = regexp.MustCompile(`(?i)\bsmtps?://\S+|\[[0-9a-f:.]+\](?::\d+)?|\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+:\d+\b|\blocalhost:\d+\b`)
 
 // kindWebhook is the kind of a delivery to a chat channel.
 const kindWebhook = "webhook"

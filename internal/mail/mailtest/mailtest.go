@@ -59,7 +59,8 @@ type Options struct {
 	ImplicitTLS bool
 
 	// DataDelay is how long the server takes to accept each message:
-	// the reply to DATA comes that long after the message has arrived.
+	// the reply to DATA comes that long after the message has arrived
+	// (SetDataDelay changes it later).
 	DataDelay time.Duration
 	// Silent makes the server accept connections and never send its
 	// greeting (a hung server); SetSilent changes it later.
@@ -96,7 +97,9 @@ type Server struct {
 	msgs     []Received
 	attempts int
 	silent   bool
-	held     []net.Conn // connections that were never greeted
+	held     []net.Conn    // connections that were never greeted
+	delay    time.Duration // DataDelay, as SetDataDelay changed it
+	delaying int           // DATA replies being held back now
 }
 
 // Start starts a server on 127.0.0.1:0 and stops it when the test ends.
@@ -111,7 +114,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	if opts.FailOn != "data" && opts.FailOn != "rcpt" {
 		tb.Fatalf("mailtest: FailOn = %q, want \"data\" or \"rcpt\"", opts.FailOn)
 	}
-	s := &Server{tb: tb, opts: opts, changed: make(chan struct{}), stop: make(chan struct{}), silent: opts.Silent}
+	s := &Server{tb: tb, opts: opts, changed: make(chan struct{}), stop: make(chan struct{}), silent: opts.Silent, delay: opts.DataDelay}
 
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Domain = "localhost"
@@ -184,6 +187,23 @@ func (s *Server) SetSilent(silent bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.silent = silent
+}
+
+// SetDataDelay changes how long the server takes to accept each message
+// from now on; replies already being held back keep their delay.
+func (s *Server) SetDataDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// Delaying is the number of messages received in full whose reply the
+// server is holding back now (DataDelay): a client killed meanwhile never
+// learns that its message was accepted.
+func (s *Server) Delaying() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.delaying
 }
 
 // Messages returns a copy of the messages accepted so far, in order.
@@ -289,6 +309,33 @@ func (s *Server) hang(c net.Conn) {
 	}
 }
 
+// holdReply waits the current DataDelay before DATA is answered. A message
+// held back is accepted when the wait is over even if its client went away
+// meanwhile, as a real server that has queued it delivers it: the window in
+// which a sender cannot know whether its message went out.
+func (s *Server) holdReply() error {
+	s.mu.Lock()
+	d := s.delay
+	if d > 0 {
+		s.delaying++
+	}
+	s.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	defer func() {
+		s.mu.Lock()
+		s.delaying--
+		s.mu.Unlock()
+	}()
+	select {
+	case <-time.After(d):
+		return nil
+	case <-s.stop:
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 0, 0}, Message: "mailtest: stopping"}
+	}
+}
+
 func (s *Server) store(r Received) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -372,12 +419,8 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if d := s.srv.opts.DataDelay; d > 0 {
-		select {
-		case <-time.After(d):
-		case <-s.srv.stop:
-			return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 0, 0}, Message: "mailtest: stopping"}
-		}
+	if err := s.srv.holdReply(); err != nil {
+		return err
 	}
 	if s.refuse && s.srv.opts.FailOn == "data" {
 		return s.srv.refusal()
