@@ -16,11 +16,14 @@ import (
 // survey. What happens to an order changes the customer's mood and the
 // chance of a next order, so retention follows from operations.
 //
-// The simulation is deterministic for a seed and runs once per table: a
-// table's COPY receives only that table's rows, so nothing is kept in memory
-// beyond the customers' state and the events scheduled for later days.
+// The simulation is deterministic for a seed and runs once, day by day,
+// into a batch of rows that the loader copies out between spans of days
+// (rows.go). What it keeps is bounded by what is pending, not by history:
+// a customer holds a slot only while an order, a ticket or a survey of
+// theirs is scheduled, and a slot is reused once nothing is left; the rows
+// of a span of days are copied and dropped before the next span starts.
 
-// table identifies the table a simulation run writes.
+// table identifies one of the demo's tables.
 type table int
 
 const (
@@ -43,9 +46,13 @@ const growthPerYear = 0.35
 // newCustomersPerDay at scale 1 on an average day at the end of the data.
 const newCustomersPerDay = 120.0
 
+// customer is a customer's state, kept in a slot of sim.customers while
+// something of theirs is pending.
 type customer struct {
+	id      int32 // customers.customer_id
 	next    int32 // day of the planned next order, -1 when none
 	lastNPS int32 // day of the last NPS survey, -1 when none
+	refs    uint16
 	orders  uint16
 	region  uint8
 	segment uint8
@@ -54,9 +61,12 @@ type customer struct {
 	mood    float32
 }
 
+// intent is an order to be placed today. It holds a reference to the
+// customer's slot until the order is placed.
 type intent struct {
 	sec     int64
-	cust    int32
+	id      int32 // customer_id: orders placed in the same second go in this order
+	cust    int32 // slot
 	channel uint8
 }
 
@@ -86,17 +96,23 @@ type sim struct {
 	first  int        // first day of data
 	cutoff int64      // start of today: nothing later is known
 
-	want table
-	emit func(values ...any) error
-	err  error
+	// rows are the rows simulated and not yet copied; day is the next day
+	// to simulate.
+	rows batch
+	day  int
 
-	customers []customer
-	due       [][]int32
-	tickets   [][]pendingTicket
-	surveys   [][]int32
-	intents   []intent
-	wh        [3]warehouseQueue
-	support   float64 // tickets per day, trailing
+	// customers are the slots of customers with something pending: an
+	// entry in due, intents, tickets or surveys, counted in refs. A slot
+	// whose refs fall to 0 is never read again and goes to free.
+	customers    []customer
+	free         []int32
+	nextCustomer int32
+	due          [][]int32 // per day: slots of customers planning an order
+	tickets      [][]pendingTicket
+	surveys      [][]int32 // per day: slots of customers asked for NPS
+	intents      []intent
+	wh           [3]warehouseQueue
+	support      float64 // tickets per day, trailing
 
 	carrierDay [][4]float64 // per day and carrier: how much worse than usual
 	supportDay []float64    // per day: how much slower support is than usual
@@ -109,7 +125,7 @@ type sim struct {
 	nextCSAT, nextNPS, nextR int64
 }
 
-func newSim(o Options, want table, emit func(values ...any) error) *sim {
+func newSim(o Options) *sim {
 	today := o.Now.In(o.Location)
 	y, m, d := today.Date()
 	days := warmupDays + o.Days
@@ -121,11 +137,8 @@ func newSim(o Options, want table, emit func(values ...any) error) *sim {
 		ra:    rand.New(rand.NewPCG(uint64(o.Seed), 0x6172726976616c73)),
 		days:  days,
 		first: warmupDays,
-		want:  want,
-		emit:  emit,
 	}
 	s.cutoff = s.cal.start[days]
-	s.customers = make([]customer, 0, int(o.Scale*newCustomersPerDay*float64(days)))
 	s.due = make([][]int32, days)
 	s.tickets = make([][]pendingTicket, days)
 	s.surveys = make([][]int32, days)
@@ -170,47 +183,71 @@ func newSim(o Options, want table, emit func(values ...any) error) *sim {
 	return s
 }
 
-// run simulates every day, writing the rows of s.want.
-func (s *sim) run() error {
-	for d := 0; d < s.days; d++ {
-		s.intents = s.intents[:0]
-		s.arrivals(d)
-		if s.want == tabCustomers {
-			if s.err != nil {
-				return s.err
-			}
-			continue
-		}
-		for _, ci := range s.due[d] {
-			c := &s.customers[ci]
-			if int(c.next) != d {
-				continue
-			}
-			c.next = -1
-			ch := c.pref
-			if c.acq != acqMarketplace && s.r.Float64() < 0.08 {
-				ch = uint8(pick(s.r, []float64{0.5, 0.45, 0.05}))
-			}
-			s.intents = append(s.intents, intent{sec: s.orderTime(s.r, d, ch), cust: ci, channel: ch})
-		}
-		s.due[d] = nil
-		slices.SortFunc(s.intents, func(a, b intent) int {
-			return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.cust, b.cust))
-		})
-		for _, in := range s.intents {
-			s.order(d, in)
-		}
-		s.closeDay(d)
-		if s.err != nil {
-			return s.err
-		}
+// advance simulates the days before day to, adding their rows to s.rows.
+func (s *sim) advance(to int) {
+	for ; s.day < to; s.day++ {
+		s.simulate(s.day)
 	}
-	return nil
 }
 
-// arrivals creates the day's new customers and their first orders. It uses
-// its own random stream so that the customers table can be written without
-// simulating orders.
+// simulate simulates day d.
+func (s *sim) simulate(d int) {
+	s.intents = s.intents[:0]
+	s.arrivals(d)
+	for _, ci := range s.due[d] {
+		c := &s.customers[ci]
+		if int(c.next) != d { // called off after a bad support experience
+			s.release(ci)
+			continue
+		}
+		c.next = -1
+		ch := c.pref
+		if c.acq != acqMarketplace && s.r.Float64() < 0.08 {
+			ch = uint8(pick(s.r, []float64{0.5, 0.45, 0.05}))
+		}
+		// The due entry's reference passes to the intent.
+		s.intents = append(s.intents, intent{sec: s.orderTime(s.r, d, ch), id: c.id, cust: ci, channel: ch})
+	}
+	s.due[d] = nil
+	slices.SortFunc(s.intents, func(a, b intent) int {
+		return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.id, b.id))
+	})
+	for _, in := range s.intents {
+		s.order(d, in)
+		s.release(in.cust)
+	}
+	s.closeDay(d)
+}
+
+// admit gives a new customer a slot, holding one reference.
+func (s *sim) admit(c customer) int32 {
+	s.nextCustomer++
+	c.id, c.refs = s.nextCustomer, 1
+	if n := len(s.free); n > 0 {
+		ci := s.free[n-1]
+		s.free = s.free[:n-1]
+		s.customers[ci] = c
+		return ci
+	}
+	s.customers = append(s.customers, c)
+	return int32(len(s.customers) - 1)
+}
+
+// hold adds a reference to slot ci; release drops one and frees the slot
+// when none is left. A customer with no reference has no planned order
+// (due holds one) and nothing else that could bring them back.
+func (s *sim) hold(ci int32) { s.customers[ci].refs++ }
+
+func (s *sim) release(ci int32) {
+	c := &s.customers[ci]
+	c.refs--
+	if c.refs == 0 {
+		s.free = append(s.free, ci)
+	}
+}
+
+// arrivals creates the day's new customers and their first orders, from
+// a random stream of their own.
 func (s *sim) arrivals(d int) {
 	r := s.ra
 	growth := math.Exp(math.Log1p(growthPerYear) * float64(d-(s.days-1)) / 365)
@@ -233,12 +270,10 @@ func (s *sim) arrivals(d int) {
 		}
 		sec := s.orderTime(r, d, c.pref)
 		created := max(sec-int64(60+r.IntN(1200)), s.cal.start[d])
-		s.customers = append(s.customers, c)
-		id := int64(len(s.customers))
-		if s.want == tabCustomers {
-			s.put(id, ts(created), regions[c.region], acquisitions[c.acq], segments[c.segment])
-		}
-		s.intents = append(s.intents, intent{sec: sec, cust: int32(id - 1), channel: c.pref})
+		ci := s.admit(c)
+		id := s.customers[ci].id
+		s.rows.customers = append(s.rows.customers, customerRow{id: id, created: created, region: c.region, acq: c.acq, segment: c.segment})
+		s.intents = append(s.intents, intent{sec: sec, id: id, cust: ci, channel: c.pref})
 	}
 }
 
@@ -402,27 +437,27 @@ func (s *sim) order(d int, in intent) {
 		}
 	}
 
-	if inData && s.wants(tabOrders) {
-		st := "in_transit"
+	if inData {
+		st := uint8(statusInTransit)
 		switch {
 		case cancelled && cancelAt < s.cutoff:
-			st = "cancelled"
+			st = statusCancelled
 		case requestedAt >= 0 && requestedAt < s.cutoff:
-			st = "returned"
+			st = statusReturned
 		case !cancelled && deliveredAt < s.cutoff:
-			st = "delivered"
+			st = statusDelivered
 		}
-		var carrierName any
-		if !cancelled {
-			carrierName = carriers[carrier]
+		cr := uint8(carrier)
+		if cancelled {
+			cr = noCarrier
 		}
-		s.put(id, int64(in.cust)+1, ts(in.sec), ts(promisedAt), s.known(shippedAt), s.known(deliveredAt),
-			orderChannels[in.channel], regions[c.region], warehouses[wh], carrierName,
-			money(amount), int64(items), st)
+		s.rows.orders = append(s.rows.orders, orderRow{id: id, cust: in.id, placed: in.sec, promised: promisedAt,
+			shipped: s.known(shippedAt), delivered: s.known(deliveredAt), channel: in.channel, region: c.region,
+			warehouse: uint8(wh), carrier: cr, amount: amount, items: uint8(items), status: st})
 	}
-	if inData && reason >= 0 && requestedAt < s.cutoff && s.wants(tabReturns) {
+	if inData && reason >= 0 && requestedAt < s.cutoff {
 		s.nextR++
-		s.put(s.nextR, id, ts(requestedAt), returnReasons[reason], money(refund))
+		s.rows.returns = append(s.rows.returns, returnRow{id: s.nextR, order: id, requested: requestedAt, reason: uint8(reason), refund: refund})
 	}
 
 	// Support tickets.
@@ -477,9 +512,9 @@ func (s *sim) order(d int, in intent) {
 				penalty = max(penalty, 2.1) + 0.2
 			}
 			score := clampRound(4.62-penalty+0.25*float64(c.mood)+0.6*r.NormFloat64(), 1, 5)
-			if inData && at < s.cutoff && s.wants(tabCSAT) {
+			if inData && at < s.cutoff {
 				s.nextCSAT++
-				s.put(s.nextCSAT, int64(in.cust)+1, id, nil, "delivery", ts(at), int64(score))
+				s.rows.csat = append(s.rows.csat, csatRow{id: s.nextCSAT, cust: in.id, order: id, touchpoint: touchDelivery, at: at, score: uint8(score)})
 			}
 		}
 	}
@@ -490,6 +525,7 @@ func (s *sim) order(d int, in intent) {
 		day := s.cal.dayOf(after) + 7 + r.IntN(14)
 		if day < s.days {
 			s.surveys[day] = append(s.surveys[day], in.cust)
+			s.hold(in.cust)
 			c.lastNPS = int32(day)
 		}
 	}
@@ -521,6 +557,7 @@ func (s *sim) plan(ci int32, d int) {
 			if day < s.days {
 				c.next = int32(day)
 				s.due[day] = append(s.due[day], ci)
+				s.hold(ci)
 			}
 			return
 		}
@@ -589,6 +626,7 @@ func (s *sim) ticket(cust int32, order int64, open int64, cat int, late int8, or
 		ch = pick(s.r, []float64{0.50, 0.35, 0.15})
 	}
 	s.tickets[day] = append(s.tickets[day], pendingTicket{open: open, order: order, cust: cust, cat: uint8(cat), ch: uint8(ch), late: late})
+	s.hold(cust)
 }
 
 // closeDay answers the day's tickets and surveys and updates the trailing
@@ -632,14 +670,8 @@ func (s *sim) closeDay(d int) {
 		if inData {
 			s.nextTicket++
 			id = s.nextTicket
-			if s.wants(tabTickets) {
-				var order any
-				if t.order != 0 {
-					order = t.order
-				}
-				s.put(id, int64(t.cust)+1, order, ts(t.open), s.known(first), s.known(resolved),
-					ticketCategories[t.cat], ticketChannels[t.ch], reopened)
-			}
+			s.rows.tickets = append(s.rows.tickets, ticketRow{id: id, cust: c.id, order: t.order, opened: t.open,
+				firstResponse: s.known(first), resolved: s.known(resolved), category: t.cat, channel: t.ch, reopened: reopened})
 		}
 		// The survey after the ticket is closed.
 		if resolved < s.cutoff && r.Float64() < 0.3 {
@@ -666,13 +698,9 @@ func (s *sim) closeDay(d int) {
 				penalty += 0.25
 			}
 			score := clampRound(4.55-penalty+0.2*float64(c.mood)+0.65*r.NormFloat64(), 1, 5)
-			if inData && at < s.cutoff && s.wants(tabCSAT) {
-				var order any
-				if t.order != 0 {
-					order = t.order
-				}
+			if inData && at < s.cutoff {
 				s.nextCSAT++
-				s.put(s.nextCSAT, int64(t.cust)+1, order, id, "support", ts(at), int64(score))
+				s.rows.csat = append(s.rows.csat, csatRow{id: s.nextCSAT, cust: c.id, order: t.order, ticket: id, touchpoint: touchSupport, at: at, score: uint8(score)})
 			}
 		}
 		// Slow or sloppy support costs goodwill, and sometimes the customer.
@@ -685,6 +713,7 @@ func (s *sim) closeDay(d int) {
 		case firstHours < 1:
 			c.mood = float32(min(1, float64(c.mood)+0.05))
 		}
+		s.release(t.cust)
 	}
 	s.tickets[d] = nil
 	s.support = 0.95*s.support + 0.05*float64(len(list))
@@ -693,10 +722,11 @@ func (s *sim) closeDay(d int) {
 		c := &s.customers[ci]
 		score := clampRound(7.9+3.0*float64(c.mood)+1.5*r.NormFloat64(), 0, 10)
 		at := s.cal.at(d, int64(8*3600+r.IntN(14*3600)))
-		if d >= s.first && s.wants(tabNPS) {
+		if d >= s.first {
 			s.nextNPS++
-			s.put(s.nextNPS, int64(ci)+1, ts(at), int64(score))
+			s.rows.nps = append(s.rows.nps, npsRow{id: s.nextNPS, cust: c.id, at: at, score: uint8(score)})
 		}
+		s.release(ci)
 	}
 	s.surveys[d] = nil
 
@@ -731,24 +761,14 @@ func (s *sim) addSupportHours(from int64, hours float64) int64 {
 	return math.MaxInt64
 }
 
-func (s *sim) wants(t table) bool { return s.want == t && s.err == nil }
-
-func (s *sim) put(values ...any) {
-	if s.err == nil {
-		s.err = s.emit(values...)
-	}
-}
-
-// known returns the instant as a timestamp, or NULL when it is unset or
-// after the cut-off.
-func (s *sim) known(sec int64) any {
+// known returns the instant, or -1 (NULL) when it is unset or after the
+// cut-off.
+func (s *sim) known(sec int64) int64 {
 	if sec < 0 || sec >= s.cutoff {
-		return nil
+		return -1
 	}
-	return ts(sec)
+	return sec
 }
-
-func ts(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
 
 // money formats cents as a numeric literal.
 func money(cents int64) string {
