@@ -36,6 +36,7 @@ func commands() []*command {
 		queryCommand(),
 		serveCommand(),
 		reportCommand(),
+		refreshCommand(),
 		sendCommand(),
 		migrateCommand(),
 		shareCommand(),

@@ -178,7 +178,9 @@ func (e *env) runner() *query.Runner {
 			opts.Observe = e.metrics.ObserveQuery
 		}
 		if e.db != nil {
-			opts.Results = e.db // shared with replicas and the next start
+			// Shared with replicas and the next start: results, and the
+			// settled days of daily-grain queries.
+			opts.Results, opts.Days = e.db, e.db
 		}
 		e.queries = query.NewRunner(e.data, opts)
 	}

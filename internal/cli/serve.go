@@ -17,6 +17,8 @@ import (
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/delivery"
 	"github.com/opsboard/opsboard/internal/metrics"
+	"github.com/opsboard/opsboard/internal/periodic"
+	"github.com/opsboard/opsboard/internal/precompute"
 	"github.com/opsboard/opsboard/internal/web"
 )
 
@@ -320,14 +322,22 @@ func startScheduler(ctx context.Context, e *env, srv *web.Server, svc *delivery.
 	sched := &delivery.Scheduler{Service: svc, Catalog: srv.Catalog, CatchUp: catchUp, Interval: e.cfg.SchedulerInterval}
 	alerts, stopAlerts := startAlerts(ctx, e, srv, svc)
 	srv.Health = func() error { return errors.Join(sched.Healthy(), alerts.Healthy()) }
+	mornings := &precompute.Service{
+		Store: e.db, Runner: e.runner(), Catalog: srv.Catalog, Reports: svc.Producer,
+		PageRows: e.cfg.WebMaxRows, Log: e.log, Owner: owner(),
+	}
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
+	done := make(chan struct{}, 2)
 	go func() {
-		defer close(done)
+		defer func() { done <- struct{}{} }()
 		sched.Run(ctx)
 	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		periodic.Run(ctx, time.Minute, mornings.Tick)
+	}()
 	e.log.Info("scheduler running", "reports", len(srv.Catalog().Reports), "catch_up", catchUp)
-	return func() { cancel(); <-done; stopAlerts() }
+	return func() { cancel(); <-done; <-done; stopAlerts() }
 }
 
 // checkBind is the rule for where serve may listen. With accounts or an

@@ -270,6 +270,8 @@ type PanelView struct {
 	// result of a query refreshed in the background, while a newer one is
 	// computed.
 	AsOf time.Time
+	// Unreachable says why: the data database cannot be reached now.
+	Unreachable bool
 	// Ignores are the active filters the panel's query does not take.
 	Ignores []FilterView
 }
@@ -398,11 +400,11 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 	// a newer one is computed.
 	panelRun := func(pv *PanelView, r query.Range) {
 		res, err := result(pv.Panel.Query, r)
-		pv.Frame, pv.Err, pv.AsOf = nil, err, time.Time{}
+		pv.Frame, pv.Err, pv.AsOf, pv.Unreachable = nil, err, time.Time{}, false
 		if err == nil {
 			pv.Frame = res.Frame
 			if res.Stale {
-				pv.AsOf = res.ComputedAt
+				pv.AsOf, pv.Unreachable = res.ComputedAt, res.Unreachable
 			}
 		}
 	}
@@ -497,7 +499,7 @@ func (b *Builder) filters(ctx context.Context, v *View, req Request) error {
 		fv := FilterView{Filter: f, Options: f.Options}
 		fv.Value = defaultValue(b.Catalog, v.Dashboard, f)
 		if f.OptionsQuery != "" {
-			fv.Options, fv.Err = b.options(ctx, v, f.OptionsQuery)
+			fv.Options, fv.Err = b.options(ctx, v, f.OptionsQuery, req)
 			// The parameter's default ("all") is an option even when the
 			// options query does not return it.
 			if fv.Err == nil && fv.Value != "" && !contains(fv.Options, fv.Value) {
@@ -516,12 +518,13 @@ func (b *Builder) filters(ctx context.Context, v *View, req Request) error {
 	return nil
 }
 
-func (b *Builder) options(ctx context.Context, v *View, name string) ([]string, error) {
+func (b *Builder) options(ctx context.Context, v *View, name string, req Request) ([]string, error) {
 	q, ok := b.Catalog.Queries[name]
 	if !ok {
 		return nil, apperr.NotFound("no query %q", name)
 	}
-	res, err := b.Runner.Run(ctx, q, query.Request{Range: query.Range{From: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), To: b.Runner.Today()}})
+	res, err := b.Runner.Run(ctx, q, query.Request{Range: query.Range{From: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), To: b.Runner.Today()},
+		Refresh: req.Refresh, Until: req.Until})
 	if err != nil {
 		return nil, err
 	}

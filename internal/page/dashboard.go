@@ -23,8 +23,13 @@ type DashboardData struct {
 	Compares           []Choice
 	Period             string
 	ComparePeriod      string
-	Tiles              []TileBlock
-	Panels             []PanelBlock
+	// AsOf says when the oldest number shown was computed ("as of
+	// 06:40"); Unreachable, when set, says the data database is not
+	// answering and the numbers are the last ones computed.
+	AsOf        string
+	Unreachable string
+	Tiles       []TileBlock
+	Panels      []PanelBlock
 	// Events are the events of the days the charts show, for the list
 	// under the charts; AddEvent is where an editor adds one.
 	Events   []EventRow
@@ -152,6 +157,12 @@ func Dashboard(v *dashboard.View, opts DashboardOptions) DashboardData {
 		d.Compares = append(d.Compares, Choice{Value: m, Label: compareLabels[m], Selected: m == v.Compare})
 	}
 	d.Period = PeriodText(v.Range)
+	if at := v.AsOf(); !at.IsZero() {
+		d.AsOf = "as of " + Clock(at, v.Location, time.Now())
+		if v.Unreachable() {
+			d.Unreachable = "The data database is not answering: the numbers below are the last ones computed, " + d.AsOf + "."
+		}
+	}
 	if v.HasCompare {
 		d.ComparePeriod = PeriodText(v.CompareRange)
 	}
@@ -346,8 +357,11 @@ func Panel(p dashboard.PanelView, index int, opts DashboardOptions) PanelBlock {
 		})
 	}
 	if !p.AsOf.IsZero() && b.Err == "" {
-		b.Note = strings.TrimSpace("As of " + p.AsOf.In(opts.location()).Format("Mon 2 Jan 15:04") +
-			"; a newer result is being computed. " + b.Note)
+		why := "; a newer result is being computed. "
+		if p.Unreachable {
+			why = "; the data database is not answering. "
+		}
+		b.Note = strings.TrimSpace("As of " + p.AsOf.In(opts.location()).Format("Mon 2 Jan 15:04") + why + b.Note)
 	}
 	if p.Frame != nil && p.Frame.Truncated && b.Err == "" {
 		b.Note = strings.TrimSpace(b.Note + " Only the first " + itoa(len(p.Frame.Rows)) + " rows are shown.")
@@ -417,4 +431,17 @@ func dayWord(n int) string {
 		return "day"
 	}
 	return "days"
+}
+
+// Clock writes a time for a reader in loc: "06:40" when it falls on the
+// same day as now, else "Sun 29 Nov 06:40".
+func Clock(t time.Time, loc *time.Location, now time.Time) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t, now = t.In(loc), now.In(loc)
+	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
+		return t.Format("15:04")
+	}
+	return t.Format("Mon 2 Jan 15:04")
 }

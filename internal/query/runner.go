@@ -120,8 +120,9 @@ type Request struct {
 	// Limits.Anonymous queries at once.
 	Anonymous bool
 	// Until, when set, keeps the result until then rather than for the
-	// runner's time to live: the morning's precomputed views last until
-	// the next morning.
+	// runner's time to live, and takes a cached result only when it is
+	// kept as long: the morning's precomputed views last until the next
+	// morning, and a query that several of them share is computed once.
 	Until time.Time
 	// Slices computes the query once per slice (sub-ranges of Range), in
 	// one round trip (catalog.Bound.Sliced): the frame's first column is
@@ -252,7 +253,7 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 	key := cacheKey(q.Name, bound.SQL, args, loc, opts.MaxRows)
 	if !req.Refresh {
 		r.recall(ctx, key)
-		if f, expires, computed, ok := r.cache.get(key, r.opts.Now()); ok {
+		if f, expires, computed, ok := r.cache.get(key, r.opts.Now()); ok && (req.Until.IsZero() || !expires.Before(req.Until)) {
 			r.observe(q.Name, 0, true, nil)
 			return &Result{Frame: f, Args: values, Cached: true, Expires: expires, ComputedAt: computed}, nil
 		}

@@ -151,26 +151,11 @@ func (p *Producer) Render(ctx context.Context, name string, date time.Time) (*Ou
 	if err != nil {
 		return nil, err
 	}
-	c := p.defs()
-	d, ok := c.Dashboards[r.Dashboard]
-	if !ok {
-		return nil, apperr.NotFound("%s: no dashboard %q", r.File, r.Dashboard)
-	}
-	loc, err := p.Location(r)
+	v, b, err := p.view(ctx, r, date, time.Time{})
 	if err != nil {
 		return nil, err
 	}
-	b := &dashboard.Builder{Catalog: c, Runner: p.runner, Events: p.events}
-	req := dashboard.Request{Range: r.Period, Today: date.AddDate(0, 0, 1), Params: r.Params, Location: loc}
-	if period, err := query.ParseRange(r.Period, req.Today); err == nil && period.Days() < normDays {
-		// Charts of one day or one week say little: they show the 28 days
-		// to the report's date, so the period is seen against its norm.
-		req.PanelRange = "last_28_days"
-	}
-	v, err := b.Build(ctx, d, req)
-	if err != nil {
-		return nil, err
-	}
+	loc := v.Location
 	redactView(v)
 	out := &Output{Report: r, Date: date, Location: loc, View: v}
 	out.Failures = failures(v)
@@ -187,6 +172,46 @@ func (p *Producer) Render(ctx context.Context, name string, date time.Time) (*Ou
 	}
 	out.HTML = buf.Bytes()
 	return out, nil
+}
+
+// view computes the dashboard view of report r for date. Results are kept
+// until the given time when it is set.
+func (p *Producer) view(ctx context.Context, r *catalog.Report, date, until time.Time) (*dashboard.View, *dashboard.Builder, error) {
+	c := p.defs()
+	d, ok := c.Dashboards[r.Dashboard]
+	if !ok {
+		return nil, nil, apperr.NotFound("%s: no dashboard %q", r.File, r.Dashboard)
+	}
+	loc, err := p.Location(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := &dashboard.Builder{Catalog: c, Runner: p.runner, Events: p.events}
+	req := dashboard.Request{Range: r.Period, Today: date.AddDate(0, 0, 1), Params: r.Params, Location: loc, Until: until}
+	if period, err := query.ParseRange(r.Period, req.Today); err == nil && period.Days() < normDays {
+		// Charts of one day or one week say little: they show the 28 days
+		// to the report's date, so the period is seen against its norm.
+		req.PanelRange = "last_28_days"
+	}
+	v, err := b.Build(ctx, d, req)
+	return v, b, err
+}
+
+// Precompute computes what report name's run for date will show (its view
+// and its norms) and keeps the results until the given time, without
+// rendering anything: the morning's precompute, so that the run at its
+// hour reads them. It returns the view's failures.
+func (p *Producer) Precompute(ctx context.Context, name string, date, until time.Time) ([]string, error) {
+	r, err := p.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	v, b, err := p.view(ctx, r, date, until)
+	if err != nil {
+		return nil, err
+	}
+	trailingNorms(ctx, b, v, until)
+	return failures(v), nil
 }
 
 func failures(v *dashboard.View) []string {

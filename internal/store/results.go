@@ -93,6 +93,17 @@ func (db *Store) FinishPrecompute(ctx context.Context, dashboard string, day tim
 		WHERE dashboard = $1 AND day = $2`, dashboard, day, now, views, failures, errText)
 }
 
+// RecordPrecompute records a morning computed on demand (`opsboard
+// refresh`), whatever was claimed or recorded for that day before.
+func (db *Store) RecordPrecompute(ctx context.Context, dashboard string, day time.Time, by string, views, failures int, errText string, started, finished time.Time) error {
+	return db.exec(ctx, `
+		INSERT INTO opsboard.precomputes (dashboard, day, claimed_by, claimed_at, finished_at, views, failures, error)
+		VALUES ($1, $2, $3, $4, $8, $5, $6, $7)
+		ON CONFLICT (dashboard, day) DO UPDATE SET claimed_by = EXCLUDED.claimed_by, claimed_at = EXCLUDED.claimed_at,
+			finished_at = EXCLUDED.finished_at, views = EXCLUDED.views, failures = EXCLUDED.failures, error = EXCLUDED.error`,
+		dashboard, day, by, started, views, failures, errText, finished)
+}
+
 // LatestPrecomputes returns each dashboard's latest morning.
 func (db *Store) LatestPrecomputes(ctx context.Context) (map[string]Precompute, error) {
 	var list []Precompute
