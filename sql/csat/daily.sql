@@ -2,6 +2,9 @@
 -- description: Average answer (1 to 5) to "How satisfied were you?" per day the answer came in, after a delivery (delivery_csat) and after a support ticket (support_csat), and the number of answers. The channel filter keeps answers about orders from that channel.
 -- unit: score
 -- better: higher
+-- settle: 3 days
+-- (A daily series: each day's answers count on the day they came in; three
+-- days' room for late survey exports, as kpi/csat.)
 -- params: channel text = 'all', region text = 'all'
 WITH days AS (
     SELECT :from::date + i AS day

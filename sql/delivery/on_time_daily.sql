@@ -2,6 +2,9 @@
 -- description: Of the orders promised for each day, the share delivered by the end of that day. An order still on its way after its promised day counts as late. Cancelled orders are left out.
 -- unit: percent
 -- better: higher
+-- settle: 7 days
+-- (A daily series: orders cancelled after their promised day leave it; a
+-- week covers that, as kpi/on_time_rate.)
 -- params: channel text = 'all', region text = 'all'
 WITH days AS (
     SELECT :from::date + i AS day

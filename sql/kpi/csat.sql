@@ -5,10 +5,20 @@
 -- aggregate: mean
 -- sample: responses
 -- spread: spread
+-- settle: 3 days
+-- (Answers arrive days after the delivery or the ticket, but they count on
+-- the day they came in, so a day is complete once its answers are loaded;
+-- three days leave room for survey exports that come late.)
+-- column: delivery_csat aggregate=mean sample=delivery_responses
+-- column: delivery_responses aggregate=sum
+-- column: support_csat aggregate=mean sample=support_responses
+-- column: support_responses aggregate=sum
 -- params: channel text = 'all', region text = 'all'
 SELECT avg(r.score)::float8 AS value,
        avg(r.score) FILTER (WHERE r.touchpoint = 'delivery')::float8 AS delivery_csat,
        avg(r.score) FILTER (WHERE r.touchpoint = 'support')::float8 AS support_csat,
+       count(*) FILTER (WHERE r.touchpoint = 'delivery') AS delivery_responses,
+       count(*) FILTER (WHERE r.touchpoint = 'support') AS support_responses,
        count(*) AS responses,
        stddev_samp(r.score)::float8 AS spread
 FROM csat_responses r

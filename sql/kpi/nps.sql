@@ -4,6 +4,10 @@
 -- better: higher
 -- aggregate: nps
 -- sample: responses
+-- settle: 3 days
+-- (The survey goes out one to three weeks after an order, but an answer
+-- counts on the day it came in: a day is complete once its answers are
+-- loaded, with three days' room for late survey exports.)
 -- params: region text = 'all'
 SELECT (100 * (count(*) FILTER (WHERE n.score >= 9) - count(*) FILTER (WHERE n.score <= 6))::float8
         / nullif(count(*), 0)) AS value,

@@ -4,6 +4,11 @@
 -- better: higher
 -- aggregate: ratio
 -- sample: orders_due
+-- settle: 7 days
+-- (Whether an order was on time is known at the end of its promised day,
+-- but an order cancelled a day or two after it leaves the day's orders
+-- due; a week covers that and delivery scans loaded late.)
+-- column: late_orders aggregate=sum
 -- params: channel text = 'all', region text = 'all'
 SELECT avg((delivered_at IS NOT NULL AND delivered_at <= promised_at)::int)::float8 AS value,
        count(*) AS orders_due,

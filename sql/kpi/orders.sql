@@ -3,6 +3,11 @@
 -- unit: count
 -- better: higher
 -- aggregate: sum
+-- settle: 7 days
+-- (Revenue leaves out orders cancelled later: an order kept waiting to ship
+-- is cancelled up to a few days after it was placed, so a day's revenue
+-- stops changing within a week.)
+-- column: revenue aggregate=sum
 -- params: channel text = 'all', region text = 'all'
 SELECT count(*) AS value,
        coalesce(sum(amount) FILTER (WHERE status <> 'cancelled'), 0)::numeric(12,2) AS revenue

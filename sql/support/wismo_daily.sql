@@ -2,6 +2,9 @@
 -- description: Per day - orders that missed their promised day, and support tickets opened asking where an order is (where_is_my_order), with their share of all tickets opened that day. Late deliveries and warehouse delays turn into contacts.
 -- unit: count
 -- better: lower
+-- settle: 7 days
+-- (A daily series: late orders of a promised day change when one is
+-- cancelled after it; a week covers that, as kpi/on_time_rate.)
 -- params: channel text = 'all', region text = 'all'
 WITH days AS (
     SELECT :from::date + i AS day
