@@ -267,7 +267,7 @@ func (r *Runner) statementDays(ctx context.Context, q *catalog.Query, req Reques
 	loc *time.Location, days []time.Time) (map[time.Time]*frame.Frame, error) {
 	bound := q.Bound.Sliced(len(days))
 	if bound == nil {
-		return nil, apperr.Invalid("%s: settle: the statement does not use the range", q.Name)
+		return nil, apperr.Invalid("settle: the statement does not use the range")
 	}
 	vals := make(map[string]any, len(values)+3*len(days))
 	for k, v := range values {
@@ -305,7 +305,16 @@ func (r *Runner) statementDays(ctx context.Context, q *catalog.Query, req Reques
 		d, _ := row[0].(time.Time)
 		day := out[d]
 		if day == nil {
-			return nil, fmt.Errorf("%s: a row of the day %v, which was not asked for", q.Name, row[0])
+			return nil, fmt.Errorf("a row of the day %v, which was not asked for", row[0])
+		}
+		if q.Series() && len(row) > 1 {
+			// Rows of two days with the same day in them would be one row
+			// of the range: the range's rows are its days' only when each
+			// day's rows are of that day.
+			if v, ok := row[1].(time.Time); ok && !v.Equal(d) {
+				return nil, apperr.Invalid("settle (line %d): a daily series' rows are of the day they were computed for, but the day %s gave a row of %s",
+					q.Settle.Line, d.Format(DateLayout), v.Format(DateLayout))
+			}
 		}
 		day.Rows = append(day.Rows, row[1:])
 	}

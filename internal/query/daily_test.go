@@ -395,6 +395,7 @@ func TestSettleShapeIsCheckedOnTheResult(t *testing.T) {
 		"-- title: T\n-- settle: 1 day\n-- aggregate: sum\nSELECT count(*) AS value, max(channel) AS c FROM settle_orders WHERE placed_at >= :from AND placed_at < :to":                             `column "c" does not say how its days combine`,
 		"-- title: T\n-- settle: 1 day\n-- aggregate: sum\n-- column: c aggregate=max\nSELECT count(*) AS value, max(channel) AS c FROM settle_orders WHERE placed_at >= :from AND placed_at < :to": `column "c" is text; min and max combine numbers`,
 		"-- title: T\n-- settle: 1 day\n-- aggregate: sum\nSELECT count(*) AS value FROM settle_orders WHERE placed_at >= :from AND placed_at < :to GROUP BY channel":                               "returned 3 rows for a day",
+		"-- title: T\n-- settle: 1 day\nSELECT promised_at::date AS day, count(*) AS n FROM settle_orders WHERE placed_at >= :from AND placed_at < :to GROUP BY 1 ORDER BY 1":                       "gave a row of 2026-03-2",
 	} {
 		q, err := catalog.ParseQuery("settle/bad", "sql/settle/bad.sql", []byte(src))
 		if err != nil {
