@@ -239,6 +239,47 @@ func (s *Service) All(ctx context.Context, day time.Time) ([]Outcome, error) {
 	return outs, nil
 }
 
+// Status says how today's mornings went, for /healthz: "ok" when every
+// dashboard whose morning time has passed has it computed without
+// failures, "computing" while one is, "failing: NAMES" when one failed or
+// has not started within a few minutes of its time.
+func (s *Service) Status(ctx context.Context) string {
+	c := s.Catalog()
+	now := s.now()
+	loc := s.Runner.Location()
+	today := query.Today(now, loc)
+	done, err := s.Store.LatestPrecomputes(ctx)
+	if err != nil {
+		return "unknown: the store cannot be read"
+	}
+	var failing []string
+	computing := false
+	for _, name := range c.DashboardNames() {
+		at, on := Morning(c, c.Dashboards[name], today, loc)
+		if !on || now.Before(at) {
+			continue
+		}
+		p, ok := done[name]
+		switch {
+		case !ok || !p.Day.Equal(today):
+			if now.Sub(at) > 5*time.Minute {
+				failing = append(failing, name)
+			}
+		case !p.FinishedAt.Valid:
+			computing = true
+		case p.Failures > 0:
+			failing = append(failing, name)
+		}
+	}
+	switch {
+	case len(failing) > 0:
+		return "failing: " + strings.Join(failing, ", ")
+	case computing:
+		return "computing"
+	}
+	return "ok"
+}
+
 // dueOn says whether report r is scheduled to run on day (in loc).
 func dueOn(r *catalog.Report, day time.Time, loc *time.Location) bool {
 	if r.Cron == nil {

@@ -173,6 +173,17 @@ func TestMorningsComputedOnceAndReadAfterARestart(t *testing.T) {
 		t.Fatalf("the morning recorded: %+v; want day %v finished with 5 views and no failures", got, day)
 	}
 
+	if got := a.Status(ctx); got != "ok" {
+		t.Errorf("/healthz's mornings after the morning: %q, want ok", got)
+	}
+	if got := early.Status(ctx); got != "ok" {
+		t.Errorf("/healthz's mornings before the morning: %q, want ok", got)
+	}
+	late, _ := replica("late", func() time.Time { return morning.Add(24*time.Hour + 15*time.Minute) })
+	if got := late.Status(ctx); got != "failing: support" {
+		t.Errorf("/healthz's mornings a day later, 15 minutes after a morning nobody computed: %q, want failing: support", got)
+	}
+
 	// Rows arriving after the morning are not in the kept views.
 	if err := dbtest.Admin(t).Exec(ctx, `INSERT INTO pc_tickets SELECT '2026-11-19 10:00+00', 'north' FROM generate_series(1, 7)`); err != nil {
 		t.Fatal(err)

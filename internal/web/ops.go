@@ -49,6 +49,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	if problems := s.ReloadProblems(); problems != nil {
 		checks["definitions"] = "failing"
 	}
+	// Late or failed mornings make the first views of the day slow, not
+	// wrong: said here, never a reason to take the server out.
+	if s.Mornings != nil {
+		checks["mornings"] = s.Mornings(ctx)
+	}
 	status := "ok"
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -51,6 +51,9 @@ type Server struct {
 	// Health reports whether background work (the scheduler) is alive;
 	// nil means there is none to check.
 	Health func() error
+	// Mornings, when set, says how today's precomputed views went ("ok",
+	// "waiting", "failing: …"), for /healthz's detail.
+	Mornings func(ctx context.Context) string
 }
 
 // Config is what a Server needs.
