@@ -94,6 +94,17 @@ func (e *env) openStore(ctx context.Context, migrate bool) error {
 	return nil
 }
 
+// openStoreIfReachable opens opsboard's database for the results kept
+// there (the morning's views), when it answers within a few seconds;
+// commands that need only the warehouse work without it.
+func (e *env) openStoreIfReachable(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := e.openStore(ctx, false); err != nil {
+		e.log.Debug("opsboard's database does not answer: computing every result", "err", err)
+	}
+}
+
 // warehouseURL is where user queries run: OPSBOARD_DATA_URL, else the
 // embedded cluster as its read-only role, else DATABASE_URL (whose role
 // serve checks and warns about).

@@ -67,6 +67,7 @@ func reportCommand() *command {
 				return err
 			}
 			defer e.close()
+			e.openStoreIfReachable(ctx) // the morning's results, when kept
 			p, err := e.producer(cat)
 			if err != nil {
 				return err
