@@ -100,6 +100,7 @@ type Server struct {
 	held     []net.Conn    // connections that were never greeted
 	delay    time.Duration // DataDelay, as SetDataDelay changed it
 	delaying int           // DATA replies being held back now
+	release  chan struct{} // closed and replaced by Release
 }
 
 // Start starts a server on 127.0.0.1:0 and stops it when the test ends.
@@ -114,7 +115,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	if opts.FailOn != "data" && opts.FailOn != "rcpt" {
 		tb.Fatalf("mailtest: FailOn = %q, want \"data\" or \"rcpt\"", opts.FailOn)
 	}
-	s := &Server{tb: tb, opts: opts, changed: make(chan struct{}), stop: make(chan struct{}), silent: opts.Silent, delay: opts.DataDelay}
+	s := &Server{tb: tb, opts: opts, changed: make(chan struct{}), stop: make(chan struct{}), silent: opts.Silent, delay: opts.DataDelay, release: make(chan struct{})}
 
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Domain = "localhost"
@@ -204,6 +205,15 @@ func (s *Server) Delaying() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.delaying
+}
+
+// Release ends the waits of the replies being held back now: their
+// messages are accepted at once.
+func (s *Server) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.release)
+	s.release = make(chan struct{})
 }
 
 // Messages returns a copy of the messages accepted so far, in order.
@@ -315,7 +325,7 @@ func (s *Server) hang(c net.Conn) {
 // which a sender cannot know whether its message went out.
 func (s *Server) holdReply() error {
 	s.mu.Lock()
-	d := s.delay
+	d, release := s.delay, s.release
 	if d > 0 {
 		s.delaying++
 	}
@@ -330,6 +340,8 @@ func (s *Server) holdReply() error {
 	}()
 	select {
 	case <-time.After(d):
+		return nil
+	case <-release:
 		return nil
 	case <-s.stop:
 		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 0, 0}, Message: "mailtest: stopping"}
