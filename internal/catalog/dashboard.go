@@ -25,8 +25,8 @@ type Dashboard struct {
 	// before the earliest report).
 	Precompute string
 	Filters    []Filter
-	Tiles       []Tile
-	Panels      []Panel
+	Tiles      []Tile
+	Panels     []Panel
 }
 
 // Filter is a control on the dashboard that sets one query parameter.
