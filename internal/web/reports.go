@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -72,6 +73,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 		CanPreview    bool   // this server can render a report to preview
 		MailMissing   string // what this server lacks to send mail
 		FirstRun      string // the next scheduled run of the reports listed, in words
+		ArchiveDown   string // why the runs are not listed: opsboard's database is not answering
 	}{Heading: "Reports", Lede: "Every run is archived: the page as it was sent, its PDF, and who received it."}
 	now := time.Now()
 	var first time.Time
@@ -103,17 +105,14 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		data.Heading, data.Lede = data.Definitions[0].Title, "The history of this report: every run, newest first."
 	}
-	runs, err := s.db.ListRuns(r.Context(), name, 200)
+	runs, deliveries, err := s.archive(r.Context(), name)
 	if err != nil {
-		return err
-	}
-	ids := make([]int64, len(runs))
-	for i, run := range runs {
-		ids[i] = run.ID
-	}
-	deliveries, err := s.db.DeliveriesOf(r.Context(), ids)
-	if err != nil {
-		return err
+		// Like a dashboard whose database is down: the page still lists
+		// what it knows (the definitions, from the files) and says that
+		// the archive cannot be read now, naming no host or port.
+		s.log.Error("reading the report archive", "path", r.URL.Path, "err", err)
+		data.ArchiveDown = "The archive cannot be read right now: opsboard's database is not answering. " +
+			"The runs show again once it answers; /healthz says how it stands."
 	}
 	for _, run := range runs {
 		row := newRunRow(run, "/reports/"+run.Report, s.runner.Location())
@@ -136,6 +135,24 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	data.Today = today.Format(query.DateLayout)
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, "reports", s.page(data.Heading, "reports", false, data))
+}
+
+// archive reads the runs of the named report (all reports when name is
+// empty), newest first, with their deliveries.
+func (s *Server) archive(ctx context.Context, name string) ([]store.RunSummary, map[int64][]store.Delivery, error) {
+	runs, err := s.db.ListRuns(ctx, name, 200)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]int64, len(runs))
+	for i, run := range runs {
+		ids[i] = run.ID
+	}
+	deliveries, err := s.db.DeliveriesOf(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	return runs, deliveries, nil
 }
 
 func newRunRow(run store.RunSummary, base string, loc *time.Location) runRow {
