@@ -17,9 +17,10 @@ import (
 // batchRows is about how many rows a round holds.
 const batchRows = 32 << 10
 
-// rowsPerDay is about how many rows a day of data adds at scale 1, all
-// tables together; a day of warm-up adds only its new customers.
-const rowsPerDay = 480
+// rowsPerDay is about how many rows the last day of data adds at scale 1,
+// all tables together; earlier days add less, as the shop grows. A day of
+// warm-up adds only its new customers.
+const rowsPerDay = 620
 
 // round is a span of simulated days [from, to) whose rows are copied
 // together, and the tables that can have rows in it.
@@ -47,14 +48,15 @@ func (s *sim) rounds() []round {
 		if d == s.first {
 			cut(d)
 		}
+		perDay := float64(rowsPerDay)
 		if d < s.first {
-			rows += s.scale * newCustomersPerDay * s.cal.demand[d]
-		} else {
-			rows += s.scale * rowsPerDay * s.cal.demand[d]
+			perDay = newCustomersPerDay
 		}
-		if rows >= batchRows {
-			cut(d + 1)
+		day := s.scale * perDay * s.growth(d) * s.cal.demand[d]
+		if rows > 0 && rows+day > batchRows {
+			cut(d)
 		}
+		rows += day
 	}
 	cut(s.days)
 	return out

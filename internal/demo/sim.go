@@ -47,18 +47,32 @@ const growthPerYear = 0.35
 const newCustomersPerDay = 120.0
 
 // customer is a customer's state, kept in a slot of sim.customers while
-// something of theirs is pending.
+// something of theirs is pending. Slots are most of what the simulation
+// holds (one for about every eighth customer), so they are packed in 16
+// bytes.
 type customer struct {
 	id      int32 // customers.customer_id
-	next    int32 // day of the planned next order, -1 when none
-	lastNPS int32 // day of the last NPS survey, -1 when none
-	refs    uint16
-	orders  uint16
-	region  uint8
-	segment uint8
-	acq     uint8
-	pref    uint8 // preferred order channel
 	mood    float32
+	lastNPS uint16 // day of the last NPS survey + 1, 0 when none
+	refs    uint16
+	orders  uint8 // orders placed, counted up to 255
+	acq     uint8
+	traits  uint8 // region, segment and preferred order channel, 2 bits each; bit 6: an order is planned
+}
+
+const plannedBit = 1 << 6
+
+func (c *customer) region() int  { return int(c.traits & 3) }
+func (c *customer) segment() int { return int(c.traits >> 2 & 3) }
+func (c *customer) pref() uint8  { return c.traits >> 4 & 3 }
+func (c *customer) planned() bool {
+	return c.traits&plannedBit != 0
+}
+func (c *customer) setPlanned(on bool) {
+	c.traits &^= plannedBit
+	if on {
+		c.traits |= plannedBit
+	}
 }
 
 // intent is an order to be placed today. It holds a reference to the
@@ -196,12 +210,12 @@ func (s *sim) simulate(d int) {
 	s.arrivals(d)
 	for _, ci := range s.due[d] {
 		c := &s.customers[ci]
-		if int(c.next) != d { // called off after a bad support experience
+		if !c.planned() { // called off after a bad support experience
 			s.release(ci)
 			continue
 		}
-		c.next = -1
-		ch := c.pref
+		c.setPlanned(false)
+		ch := c.pref()
 		if c.acq != acqMarketplace && s.r.Float64() < 0.08 {
 			ch = uint8(pick(s.r, []float64{0.5, 0.45, 0.05}))
 		}
@@ -250,31 +264,32 @@ func (s *sim) release(ci int32) {
 // a random stream of their own.
 func (s *sim) arrivals(d int) {
 	r := s.ra
-	growth := math.Exp(math.Log1p(growthPerYear) * float64(d-(s.days-1)) / 365)
-	mean := s.scale * newCustomersPerDay * growth * s.cal.demand[d] * math.Exp(0.08*r.NormFloat64()-0.0032)
+	mean := s.scale * newCustomersPerDay * s.growth(d) * s.cal.demand[d] * math.Exp(0.08*r.NormFloat64()-0.0032)
 	n := poisson(r, mean)
 	for range n {
-		c := customer{
-			next:    -1,
-			lastNPS: -1,
-			region:  uint8(pick(r, regionWeights)),
-			acq:     uint8(pick(r, acquisitionWeights)),
-			segment: uint8(pick(r, segmentWeights)),
-			mood:    float32(clamp(0.25+0.2*r.NormFloat64(), -1, 1)),
-		}
+		region := uint8(pick(r, regionWeights))
+		acq := uint8(pick(r, acquisitionWeights))
+		segment := uint8(pick(r, segmentWeights))
+		mood := float32(clamp(0.25+0.2*r.NormFloat64(), -1, 1))
+		var pref uint8
 		switch {
-		case c.acq == acqMarketplace:
-			c.pref = uint8(pick(r, []float64{0.12, 0.04, 0.84}))
+		case acq == acqMarketplace:
+			pref = uint8(pick(r, []float64{0.12, 0.04, 0.84}))
 		default:
-			c.pref = uint8(pick(r, []float64{0.74, 0.21, 0.05}))
+			pref = uint8(pick(r, []float64{0.74, 0.21, 0.05}))
 		}
-		sec := s.orderTime(r, d, c.pref)
+		sec := s.orderTime(r, d, pref)
 		created := max(sec-int64(60+r.IntN(1200)), s.cal.start[d])
-		ci := s.admit(c)
+		ci := s.admit(customer{mood: mood, acq: acq, traits: region | segment<<2 | pref<<4})
 		id := s.customers[ci].id
-		s.rows.customers = append(s.rows.customers, customerRow{id: id, created: created, region: c.region, acq: c.acq, segment: c.segment})
-		s.intents = append(s.intents, intent{sec: sec, id: id, cust: ci, channel: c.pref})
+		s.rows.customers = append(s.rows.customers, customerRow{id: id, created: created, region: region, acq: acq, segment: segment})
+		s.intents = append(s.intents, intent{sec: sec, id: id, cust: ci, channel: pref})
 	}
+}
+
+// growth is the size of the shop on day d relative to its last day.
+func (s *sim) growth(d int) float64 {
+	return math.Exp(math.Log1p(growthPerYear) * float64(d-(s.days-1)) / 365)
 }
 
 // orderTime returns when on day d an order through channel ch is placed.
@@ -295,7 +310,9 @@ func (s *sim) orderTime(r *rand.Rand, d int, ch uint8) int64 {
 func (s *sim) order(d int, in intent) {
 	r := s.r
 	c := &s.customers[in.cust]
-	c.orders++
+	if c.orders < math.MaxUint8 {
+		c.orders++
+	}
 	inData := d >= s.first
 	var id int64
 	if inData {
@@ -303,10 +320,10 @@ func (s *sim) order(d int, in intent) {
 		id = s.nextOrder
 	}
 
-	items := 1 + min(poisson(r, segmentExtraItems[c.segment]), 11)
+	items := 1 + min(poisson(r, segmentExtraItems[c.segment()]), 11)
 	var subtotal int64
 	for range items {
-		price := segmentItemPrice[c.segment] * math.Exp(0.45*r.NormFloat64())
+		price := segmentItemPrice[c.segment()] * math.Exp(0.45*r.NormFloat64())
 		subtotal += int64(math.Max(math.Floor(price), 4))*100 + 99
 	}
 	shipping := int64(0)
@@ -315,10 +332,10 @@ func (s *sim) order(d int, in intent) {
 	}
 	amount := subtotal + shipping
 
-	wh := pick(r, warehouseByRegion[c.region])
-	carrier := pick(r, carrierByRegion[c.region])
+	wh := pick(r, warehouseByRegion[c.region()])
+	carrier := pick(r, carrierByRegion[c.region()])
 	transit := carrierTransit[carrier]
-	if wh != homeWarehouse[c.region] {
+	if wh != homeWarehouse[c.region()] {
 		transit++
 	}
 	earliest := d
@@ -452,7 +469,7 @@ func (s *sim) order(d int, in intent) {
 			cr = noCarrier
 		}
 		s.rows.orders = append(s.rows.orders, orderRow{id: id, cust: in.id, placed: in.sec, promised: promisedAt,
-			shipped: s.known(shippedAt), delivered: s.known(deliveredAt), channel: in.channel, region: c.region,
+			shipped: s.known(shippedAt), delivered: s.known(deliveredAt), channel: in.channel, region: uint8(c.region()),
 			warehouse: uint8(wh), carrier: cr, amount: amount, items: uint8(items), status: st})
 	}
 	if inData && reason >= 0 && requestedAt < s.cutoff {
@@ -520,13 +537,13 @@ func (s *sim) order(d int, in intent) {
 	}
 
 	// An NPS survey now and then, at most one a quarter per customer.
-	if (c.lastNPS < 0 || int(c.lastNPS) < d-120) && r.Float64() < 0.07 {
+	if (c.lastNPS == 0 || int(c.lastNPS)-1 < d-120) && r.Float64() < 0.07 {
 		after := max(deliveredAt, cancelAt)
 		day := s.cal.dayOf(after) + 7 + r.IntN(14)
 		if day < s.days {
 			s.surveys[day] = append(s.surveys[day], in.cust)
 			s.hold(in.cust)
-			c.lastNPS = int32(day)
+			c.lastNPS = uint16(day + 1)
 		}
 	}
 
@@ -534,7 +551,7 @@ func (s *sim) order(d int, in intent) {
 	if experience != 0 {
 		c.mood = float32(clamp(0.65*float64(c.mood)+0.35*experience, -1, 1))
 	}
-	p := segmentRepeat[c.segment] + 0.07*float64(min(int(c.orders)-1, 5))
+	p := segmentRepeat[c.segment()] + 0.07*float64(min(int(c.orders)-1, 5))
 	p = min(p, 0.9) * repeat * (1 + 0.25*float64(c.mood)) * acquisitionLoyalty[c.acq]
 	if r.Float64() < p {
 		s.plan(in.cust, d)
@@ -546,7 +563,7 @@ func (s *sim) order(d int, in intent) {
 // peak days.
 func (s *sim) plan(ci int32, d int) {
 	c := &s.customers[ci]
-	median := math.Log(segmentGapDays[c.segment])
+	median := math.Log(segmentGapDays[c.segment()])
 	for range 30 {
 		gap := max(5, int(math.Exp(median+0.6*s.r.NormFloat64())))
 		day := d + gap
@@ -555,7 +572,7 @@ func (s *sim) plan(ci int32, d int) {
 		}
 		if s.r.Float64()*s.cal.maxDem < s.cal.demand[day] {
 			if day < s.days {
-				c.next = int32(day)
+				c.setPlanned(true)
 				s.due[day] = append(s.due[day], ci)
 				s.hold(ci)
 			}
@@ -707,8 +724,8 @@ func (s *sim) closeDay(d int) {
 		switch {
 		case firstHours > 24 || reopened:
 			c.mood = float32(max(-1, float64(c.mood)-0.2))
-			if c.next >= 0 && r.Float64() < 0.2 {
-				c.next = -1
+			if c.planned() && r.Float64() < 0.2 {
+				c.setPlanned(false)
 			}
 		case firstHours < 1:
 			c.mood = float32(min(1, float64(c.mood)+0.05))
