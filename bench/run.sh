@@ -11,7 +11,9 @@
 #
 # Knobs: BENCH_WARM_REQUESTS (per level, default 10000), BENCH_QUERY_RUNS
 # (default 10 at scale 1, half at scale 10), BENCH_COLD_RUNS (default 5),
-# BENCH_REPORT_RUNS (default 3).
+# BENCH_REPORT_RUNS (default 3), BENCH_SCALE30 (default 1; 0 leaves out
+# the scale-30 section: ~11 M rows, ~2.5 GB in PostgreSQL, about 10 more
+# minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -20,6 +22,7 @@ WARM_N=${BENCH_WARM_REQUESTS:-10000}
 QUERY_N=${BENCH_QUERY_RUNS:-10}
 COLD_K=${BENCH_COLD_RUNS:-5}
 REPORT_K=${BENCH_REPORT_RUNS:-3}
+SCALE30=${BENCH_SCALE30:-1}
 STARTED=$(date +%s)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/opsboard-bench.XXXXXX")
 PIDS=()
@@ -122,7 +125,9 @@ else
     DB_SOURCE="opsboard's embedded cluster (temporary directory)"
   fi
 fi
-for db in opsboard_bench_s1 opsboard_bench_s10; do
+BENCH_DBS=(opsboard_bench_s1 opsboard_bench_s10)
+if [ "$SCALE30" != 0 ]; then BENCH_DBS+=(opsboard_bench_s30); fi
+for db in "${BENCH_DBS[@]}"; do
   "$QB" -admin "$ADMIN_URL" -dropdb "$db" >/dev/null
   DBS+=("$db")
 done
@@ -264,6 +269,123 @@ add "| dashboard cold (scale 10): first \`/d/daily-ops\` after \`serve\` starts 
 log "query overhead, scale 10 ($(( (QUERY_N + 1) / 2 )) runs each)"
 "$QB" -db "$URL10" -queries -n $(( (QUERY_N + 1) / 2 )) -md "$WORK/queries10.md" >&2
 
+# ---------------------------------------------------------------- scale 30
+# Issue 14's goals at scale 30 (~11 M rows, two years): the load, each
+# dashboard's first request after a restart, a filtered 90-day view, the
+# report, and the morning precompute for one new day against scale 10's.
+S30_ROWS=()
+S30_NOTES=()
+has_refresh() { "$OPSB" help 2>&1 | grep -q '^  refresh '; }
+# day_after YYYY-MM-DD
+day_after() { date -u -d "$1 + 1 day" +%F; }
+# refresh_pair SCALE URL: the morning precompute on data that ends on day D
+# (demo-data ends yesterday): first for the morning of D, which sees the
+# days before D and keeps the settled ones (all history: cold), then, timed
+# apart, for the morning of D+1, whose one new day is D. Writes
+# "cold_seconds new_day_seconds" to $WORK/refresh$SCALE.txt.
+refresh_pair() {
+  local scale=$1 url=$2 last step date
+  last=$(awk '/^loaded/ {gsub(/[(,]/, ""); print $(NF-3)}' "$WORK/load$scale.out")
+  log "refresh, scale $scale: the morning of $last (cold), then of $(day_after "$last") (one new day)"
+  for step in cold day; do
+    date=$last
+    if [ "$step" = day ]; then date=$(day_after "$last"); fi
+    if ! DATABASE_URL=$url timed "$WORK/refresh$scale.$step" "$OPSB" refresh --date "$date"; then
+      S30_NOTES+=("\`refresh --date $date\` at scale $scale failed: $(grep -h 'failed' "$WORK/refresh$scale.$step" | head -3 | tr '\n' ' ')")
+    fi
+    cat "$WORK/refresh$scale.$step" >&2
+  done
+  # GNU time puts "Command exited with non-zero status" before its line.
+  echo "$(tail -1 "$WORK/refresh$scale.cold.stat" | cut -d' ' -f1) $(tail -1 "$WORK/refresh$scale.day.stat" | cut -d' ' -f1)" >"$WORK/refresh$scale.txt"
+}
+# serve_first URL PATH: starts serve on the scale-30 data, fetches PATH
+# once and stops it; prints the seconds of that first request.
+serve_first() {
+  local url=$1 path=$2 pid secs
+  DATABASE_URL=$url "$OPSB" serve "${SERVE_FLAGS[@]}" --addr 127.0.0.1:0 >"$WORK/serve1.out" 2>"$WORK/serve1.log" &
+  pid=$!
+  if ! wait_for has_serve_url; then
+    kill "$pid" 2>/dev/null || true
+    cat "$WORK/serve1.log" >&2
+    return 1
+  fi
+  secs=$("$LG" -probe "$(serve_url)$path" 2>>"$WORK/serve30.log" | sed 's/.*seconds=//') || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  cat "$WORK/serve1.log" >>"$WORK/serve30.log"
+  echo "${secs:-failed}"
+}
+floor_s() { # URL DASHBOARD [PARAMS]: the SQL floor of one view, in seconds (0 when it failed)
+  local out
+  out=$("$QB" -db "$1" -floor -dashboard "$2" -params "${3:-}" 2>>"$WORK/serve30.log") || true
+  echo "$out" | awk -F'[= ]' '/^floor_ms=/ {f = $2/1000} END {print f + 0}'
+}
+# fmt_first SECONDS: a first request's time, or that it failed.
+fmt_first() { if [ "$1" = failed ]; then echo '**failed** (see the bench log)'; else fmt_s "$1"; fi; }
+# first_cols SECONDS FLOOR GOAL: the ratio and goal columns of a first request.
+first_cols() {
+  if [ "$1" = failed ]; then echo "– | ≤ $3 s: **missed**"; else echo "$(ratio "$1" "$2") | ≤ $3 s: $(verdict "$1" "$3.0001")"; fi
+}
+
+if [ "$SCALE30" = 0 ]; then
+  S30_NOTES+=("Not measured in this run: BENCH_SCALE30=0.")
+else
+  URL30=$("$QB" -admin "$ADMIN_URL" -createdb opsboard_bench_s30)
+  load 30 "$URL30"
+  read -r wall30 rss30 <"$WORK/load30.out.stat"
+  read -r _ rss10 <"$WORK/load10.out.stat"
+  bsecs30=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$WORK/copy30.txt")
+  S30_ROWS+=("| (1) \`demo-data --scale 30\`: load time ($(awk '/^loaded/ {print $2}' "$WORK/load30.out") rows; generation, COPY, keys, indexes, ANALYZE, VACUUM) | $(fmt_s "$wall30") | PostgreSQL re-writing the same rows server-side (INSERT … SELECT into unindexed copies): $(fmt_s "$bsecs30") | $(ratio "$wall30" "$bsecs30") | < 90 s: $(verdict "$wall30" 90) |")
+  S30_ROWS+=("| (1) \`demo-data --scale 30\`: peak RSS | $(mb "$rss30") | \`demo-data --scale 10\` in this run: $(mb "$rss10") | $(ratio "$rss30" "$rss10") | ≤ ×1.2 of scale 10: $(verdict "$(awk -v a="$rss30" -v b="$rss10" 'BEGIN{print a/b}')" 1.2001) |")
+
+  if has_refresh; then
+    refresh_pair 10 "$URL10"
+    refresh_pair 30 "$URL30"
+    read -r cold10 day10 <"$WORK/refresh10.txt"
+    read -r cold30 day30 <"$WORK/refresh30.txt"
+    # The second refresh computed the morning of today (the data ends
+    # yesterday): the pages below find it, as after serve's own.
+    REFRESHED=1
+  else
+    REFRESHED=0
+    S30_NOTES+=("not measured: opsboard refresh missing (the pages below are served without a precomputed morning).")
+  fi
+
+  log "scale 30: each dashboard's first request after serve starts"
+  : >"$WORK/serve30.log"
+  for f in dashboards/*.yaml; do
+    name=$(basename "$f" .yaml)
+    first=$(serve_first "$URL30" "/d/$name")
+    floor=$(floor_s "$URL30" "$name")
+    S30_ROWS+=("| (2) \`/d/$name\` default view, first request after \`serve\` starts | $(fmt_first "$first") | Σ PostgreSQL plan+exec of the view's queries computed from scratch: $(fmt_s "$floor") | $(first_cols "$first" "$floor" 1) |")
+  done
+  path='/d/customer-impact?range=last_90_days&channel=web'
+  first=$(serve_first "$URL30" "$path")
+  floor=$(floor_s "$URL30" customer-impact 'range=last_90_days&channel=web')
+  S30_ROWS+=("| (3) \`$path\`, first request after \`serve\` starts | $(fmt_first "$first") | Σ PostgreSQL plan+exec of the view's queries computed from scratch: $(fmt_s "$floor") | $(first_cols "$first" "$floor" 2) |")
+
+  if [ -n "$CHROME" ]; then
+    log "scale 30: report ops-daily --format pdf ($REPORT_K runs)"
+    : >"$WORK/report30_wall.txt"
+    for i in $(seq 1 "$REPORT_K"); do
+      DATABASE_URL=$URL30 OWN_RSS=1 timed "$WORK/report30_$i.out" "$OPSB" report ops-daily --format pdf --out "$WORK/report30_$i.pdf" || log "report at scale 30 failed"
+      cut -d' ' -f1 "$WORK/report30_$i.out.stat" >>"$WORK/report30_wall.txt"
+    done
+    REPORT30=$(median <"$WORK/report30_wall.txt")
+    floor=$(floor_s "$URL30" daily-ops 'range=yesterday')
+    S30_ROWS+=("| (4) \`report ops-daily --format pdf\`, the whole command (median of $REPORT_K: $(xargs printf '%.2f ' <"$WORK/report30_wall.txt")s) | $(fmt_s "$REPORT30") | Σ PostgreSQL plan+exec of daily-ops as of yesterday from scratch: $(fmt_s "$floor"), plus Chromium's cold print of the page at scale 1: $(fmt_s "${BASE_COLD:-0}") | $(ratio "$REPORT30" "$(awk -v a="$floor" -v b="${BASE_COLD:-0}" 'BEGIN{print a+b}')") | ≤ 2 s: $(verdict "$REPORT30" 2.0001) |")
+  else
+    S30_ROWS+=("| (4) report at scale 30 | not measured: no Chromium | – | – | – |")
+  fi
+
+  if [ "$REFRESHED" = 1 ]; then
+    S30_ROWS+=("| (5) \`opsboard refresh\` for one new day, scale 30 | $(fmt_s "$day30") | the same at scale 10: $(fmt_s "$day10") | $(ratio "$day30" "$day10") | ≤ ×1.3 of scale 10: $(verdict "$(awk -v a="$day30" -v b="$day10" 'BEGIN{print a/b}')" 1.3001) |")
+    S30_ROWS+=("| (5) \`opsboard refresh\`, cold (no day kept yet), scale 30 | $(fmt_s "$cold30") | the same at scale 10: $(fmt_s "$cold10") | $(ratio "$cold30" "$cold10") | – |")
+  else
+    S30_ROWS+=("| (5) \`opsboard refresh\` for one new day | not measured: opsboard refresh missing | – | – | – |")
+  fi
+fi
+
 # ---------------------------------------------------------------- Go benchmarks
 log "Go benchmarks (hot paths)"
 OPSBOARD_TEST_DATABASE_URL=$ADMIN_URL go test -run '^$' -bench . -benchmem -benchtime 1s -timeout 10m \
@@ -296,7 +418,7 @@ ELAPSED=$(( $(date +%s) - STARTED ))
   echo
   echo "Every number below comes from one run of \`make bench\` (\`bench/run.sh\`), measured beside its baseline"
   echo "in the same run, so ratios hold on a noisy machine even when absolute times move. Rerun it to refresh this file."
-  echo "Goals are from DESIGN.md and issues 3 (dashboards) and 4 (reports)."
+  echo "Goals are from DESIGN.md and issues 3 (dashboards), 4 (reports) and 14 (scale 30)."
   echo
   echo "| | |"
   echo "|---|---|"
@@ -331,6 +453,27 @@ ELAPSED=$(( $(date +%s) - STARTED ))
   echo "same parameters, same read-only transaction settings). The builder runs 4 queries at a time, which is why the"
   echo "page can take less than the serial SQL sum; the one-at-a-time build isolates opsboard's own cost per query"
   echo "(transaction, \`set_config\`, round trips, frame)."
+  echo
+  echo "## Scale 30 (issue 14)"
+  echo
+  echo "\`demo-data --scale 30\`: ~11 M rows over two years (5.7 M orders), a mid-size retailer. Each measure beside the"
+  echo "SQL floor of the same work in the same run: the sum of PostgreSQL's planning + execution time of the queries that"
+  echo "compute the view from scratch (\`tools/querybench -floor\`: the runs the dashboard builder makes without kept days"
+  echo "or results, each under \`EXPLAIN (ANALYZE, TIMING OFF)\`, measured after the page, warm buffers)."
+  echo
+  echo "| measure | opsboard | baseline (same run) | ratio | goal |"
+  echo "|---|---|---|---|---|"
+  for r in "${S30_ROWS[@]}"; do echo "$r"; done
+  for r in "${S30_NOTES[@]}"; do echo; echo "$r"; done
+  echo
+  echo "How these are measured. (1) is the \`demo-data\` command as a user runs it, under GNU time (wall clock, peak RSS)."
+  echo "Before (2)–(5), \`opsboard refresh\` computes the mornings as \`serve\` would (when the command exists: \`opsboard help\`"
+  echo "lists it). (2) and (3) start a fresh \`serve\` (\`${SERVE_FLAGS[*]:-}\`) for each page, so that nothing is in its memory,"
+  echo "and time its first request. (4) is the cold command, Chromium started by it. (5): demo-data's data ends"
+  echo "yesterday (day D); \`refresh --date D\` computes the morning of D, which sees the days before D and keeps the settled"
+  echo "ones (the cold row: all history); then \`refresh --date D+1\` is timed: the morning after, whose one new day is D."
+  echo "The data of D was already in the database during the first run, as in a warehouse loaded in the night; the first"
+  echo "run's views end before it. Each refresh is one run (not a median): compare the ratio rather than the seconds."
   echo
   echo "## Query overhead: every shipped query"
   echo

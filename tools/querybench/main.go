@@ -9,6 +9,7 @@
 //	    every shipped query: opsboard's run (query.Runner, no cache, frame
 //	    built) vs EXPLAIN (ANALYZE) planning + execution time, medians of n
 //	querybench -db URL -cold -dashboard daily-ops [-url http://127.0.0.1:P/d/daily-ops] [-k 5] [-md F]
+//	querybench -db URL -floor -dashboard customer-impact [-params 'range=last_90_days&channel=web']
 //	    a dashboard with an empty cache: page time (HTTP ?refresh=1, and the
 //	    in-process view build) vs the sum of its queries' database time
 //	querybench -db URL -copy-baseline [-md F]
@@ -62,6 +63,8 @@ func main() {
 		copyBase  = flag.Bool("copy-baseline", false, "time PostgreSQL re-writing the demo rows")
 		mdOut     = flag.String("md", "", "write markdown rows to this file")
 		label     = flag.String("label", "", "label for the markdown rows (e.g. scale 1)")
+		floor     = flag.Bool("floor", false, "print the SQL floor of one view of -dashboard: floor_ms=… runs=…")
+		params    = flag.String("params", "", "with -floor: the view's URL query (range=last_90_days&channel=web)")
 	)
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -95,6 +98,10 @@ func main() {
 	case *cold:
 		md, err = withDB(ctx, *dbURL, func(db *benchDB) (string, error) {
 			return measureCold(ctx, db, *dir, *dashName, *pageURL, *k, *label)
+		})
+	case *floor:
+		_, err = withDB(ctx, *dbURL, func(db *benchDB) (string, error) {
+			return "", measureFloor(ctx, db, *dir, *dashName, *params)
 		})
 	case *copyBase:
 		md, err = withDB(ctx, *dbURL, func(db *benchDB) (string, error) {
@@ -470,6 +477,48 @@ func measureCold(ctx context.Context, db *benchDB, dir, name, pageURL string, k 
 	fmt.Fprintf(&b, "| Dashboard cold (%sin-process view build, builder's parallelism) | %s | Σ PostgreSQL plan+exec: %s | %s | – |\n",
 		pre, fmtMs(mpar), fmtMs(mdb), ratio(mpar, mdb))
 	return b.String(), nil
+}
+
+// measureFloor prints the SQL floor of one view: the sum of PostgreSQL's
+// planning + execution time over the query runs that compute it from
+// scratch (no kept days, no kept results), each run once after the view
+// was built once (warm buffers, as a page after a restart finds them).
+func measureFloor(ctx context.Context, db *benchDB, dir, name, params string) error {
+	c, err := catalog.Load(dir)
+	if err != nil {
+		return err
+	}
+	d, ok := c.Dashboards[name]
+	if !ok {
+		return fmt.Errorf("no dashboard %q", name)
+	}
+	vals, err := url.ParseQuery(params)
+	if err != nil {
+		return fmt.Errorf("-params: %w", err)
+	}
+	req := dashboard.Request{Range: vals.Get("range"), Params: map[string]string{}, Refresh: true}
+	for k := range vals {
+		if k != "range" {
+			req.Params[k] = vals.Get(k)
+		}
+	}
+	loc := time.UTC
+	runner := query.NewRunner(db.wh, query.Options{Location: loc, Timeout: 5 * time.Minute})
+	v, err := (&dashboard.Builder{Catalog: c, Runner: runner}).Build(ctx, d, req)
+	if err != nil {
+		return err
+	}
+	runs := dashboardRuns(c, v, runner.Today())
+	var sum time.Duration
+	for _, r := range runs {
+		p, e, err := dbTime(ctx, db, r, loc)
+		if err != nil {
+			return err
+		}
+		sum += p + e
+	}
+	fmt.Printf("floor_ms=%.0f runs=%d\n", float64(sum)/float64(time.Millisecond), len(runs))
+	return nil
 }
 
 func roundAll(ds []time.Duration) []time.Duration {
