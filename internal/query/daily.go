@@ -303,6 +303,7 @@ func (r *Runner) statementDays(ctx context.Context, q *catalog.Query, req Reques
 	}
 	for _, row := range f.Rows {
 		d, _ := row[0].(time.Time)
+		d = Date(d)
 		day := out[d]
 		if day == nil {
 			return nil, fmt.Errorf("a row of the day %v, which was not asked for", row[0])

@@ -18,6 +18,18 @@ type Range struct {
 	To   time.Time
 }
 
+// Date is the calendar date of t as opsboard holds dates: midnight UTC.
+// A date read back from PostgreSQL carries a zone of its own (+0000
+// without a name) and would otherwise be another cache key, another
+// kept result and another day than the same date computed here.
+func Date(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// dates is the range with both ends as Date gives them.
+func (r Range) dates() Range { return Range{From: Date(r.From), To: Date(r.To)} }
+
 // Day is the last day in the range.
 func (r Range) Day() time.Time { return r.To.AddDate(0, 0, -1) }
 

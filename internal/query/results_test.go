@@ -94,3 +94,39 @@ SELECT count(*) AS value FROM kept_orders WHERE placed_on >= :from AND placed_on
 		t.Errorf("after the database came back: %v, stale %v; want a fresh result", err, back != nil && back.Stale)
 	}
 }
+
+// A date read back from PostgreSQL (a report run's date) carries a zone
+// of its own, "+0000" without a name. It is the same date as one computed
+// here: the same days of a settled query, the same cached result. In New
+// York, where midnight UTC is the evening before, a mix-up would also
+// shift the day.
+func TestDatesReadFromTheDatabaseAreTheSameDates(t *testing.T) {
+	ctx := context.Background()
+	if err := dbtest.Admin(t).Exec(ctx, `CREATE TABLE zoned_calls (at timestamptz);
+		INSERT INTO zoned_calls SELECT '2026-11-01 12:00-05'::timestamptz + (i % 28) * interval '1 day' FROM generate_series(0, 279) AS i`); err != nil {
+		t.Fatal(err)
+	}
+	q := mustQuery(t, `-- title: Calls
+-- aggregate: sum
+-- settle: 3 days
+SELECT count(*) AS value FROM zoned_calls WHERE at >= :from::date AND at < :to::date`)
+	runner := query.NewRunner(dbtest.Warehouse(t), query.Options{Location: newYork(t), CacheTTL: time.Minute,
+		Results: dbtest.Store(t), Days: dbtest.Store(t), Now: func() time.Time { return time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC) }})
+	fromDB := time.FixedZone("", 0)
+	read := query.Range{From: time.Date(2026, 11, 1, 0, 0, 0, 0, fromDB), To: time.Date(2026, 11, 29, 0, 0, 0, 0, fromDB)}
+	first, err := runner.Run(ctx, q, query.Request{Range: read, Slices: []query.Range{read}})
+	if err != nil {
+		t.Fatalf("a range of dates read from the database: %v", err)
+	}
+	if got := first.Frame.Rows[0][1]; got != int64(280) {
+		t.Errorf("the 28 days read from the database hold %v calls, want 280", got)
+	}
+	again, err := runner.Run(ctx, q, query.Request{Range: query.Range{From: day("2026-11-01"), To: day("2026-11-29")}})
+	if err != nil || again.Frame.Rows[0][0] != int64(280) {
+		t.Fatalf("the same dates computed here: %v, %v", again, err)
+	}
+	same, err := runner.Run(ctx, q, query.Request{Range: read})
+	if err != nil || !same.Cached {
+		t.Errorf("the dates read from the database missed the cached result of the same dates: cached %v, %v", same != nil && same.Cached, err)
+	}
+}

@@ -199,6 +199,14 @@ func (r *Runner) CheckRange(rng Range) error {
 
 // Run runs q for the request.
 func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Result, error) {
+	req.Range = req.Range.dates()
+	if len(req.Slices) > 0 {
+		slices := make([]Range, len(req.Slices))
+		for i, s := range req.Slices {
+			slices[i] = s.dates()
+		}
+		req.Slices = slices
+	}
 	values, err := Values(q, req)
 	if err != nil {
 		return nil, err
