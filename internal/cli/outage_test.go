@@ -1,70 +1,15 @@
 package cli_test
 
 import (
-	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/opsboard/opsboard/internal/dbtest"
 )
-
-// proxy forwards TCP connections from a loopback port to target: the
-// database, as seen at another address that can be opened later.
-type proxy struct {
-	l     net.Listener
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-// startProxy listens on addr and forwards every connection to target
-// until the test ends.
-func startProxy(t *testing.T, addr, target string) *proxy {
-	t.Helper()
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatalf("the proxy cannot listen on %s: %v", addr, err)
-	}
-	p := &proxy{l: l}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		for {
-			in, err := l.Accept()
-			if err != nil {
-				return
-			}
-			out, err := net.Dial("tcp", target)
-			if err != nil {
-				in.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, in, out)
-			p.mu.Unlock()
-			p.wg.Add(2)
-			go func() { defer p.wg.Done(); io.Copy(out, in); out.Close() }()
-			go func() { defer p.wg.Done(); io.Copy(in, out); in.Close() }()
-		}
-	}()
-	t.Cleanup(p.close)
-	return p
-}
-
-func (p *proxy) close() {
-	p.l.Close()
-	p.mu.Lock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.mu.Unlock()
-	p.wg.Wait()
-}
 
 // serve starts while its database is down (the URL points at a port
 // nobody listens on): it answers every page with a notice and /healthz
@@ -103,7 +48,7 @@ func TestServeStartsWithTheDatabaseDownAndRecovers(t *testing.T) {
 		}
 	}
 
-	startProxy(t, addr, real.Host)
+	dbtest.StartProxyAt(t, addr, real.Host)
 	waitFor(t, "serve recovers once the database answers", base+"/healthz", 30*time.Second, func(code int, body string) bool {
 		return code == http.StatusOK
 	})

@@ -29,22 +29,48 @@ func StartProxy(tb testing.TB, rawURL string) (*Proxy, string) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := &Proxy{tb: tb, target: u.Host, addr: "127.0.0.1:0"}
+	p := StartProxyAt(tb, "127.0.0.1:0", u.Host)
+	u.Host = p.Addr()
+	return p, u.String()
+}
+
+// StartProxyAt starts a proxy listening on addr (":0" for any port) that
+// forwards to target (host:port). It is taken down when the test ends.
+func StartProxyAt(tb testing.TB, addr, target string) *Proxy {
+	tb.Helper()
+	p := &Proxy{tb: tb, target: target, addr: addr}
 	p.Up()
 	tb.Cleanup(p.Down)
-	u.Host = p.addr
-	return p, u.String()
+	return p
+}
+
+// Addr is the host:port the proxy listens on.
+func (p *Proxy) Addr() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.addr
+}
+
+// UpTo listens again, forwarding to a new target (a cluster that came
+// back on another port).
+func (p *Proxy) UpTo(target string) {
+	p.tb.Helper()
+	p.mu.Lock()
+	p.target = target
+	p.mu.Unlock()
+	p.Up()
 }
 
 // Up listens (again) on the proxy's port.
 func (p *Proxy) Up() {
 	p.tb.Helper()
-	ln, err := net.Listen("tcp", p.addr)
+	ln, err := net.Listen("tcp", p.Addr())
 	if err != nil {
 		p.tb.Fatalf("proxy: %v", err)
 	}
 	p.mu.Lock()
 	p.ln, p.addr = ln, ln.Addr().String()
+	target := p.target
 	p.mu.Unlock()
 	go func() {
 		for {
@@ -52,7 +78,7 @@ func (p *Proxy) Up() {
 			if err != nil {
 				return
 			}
-			db, err := net.Dial("tcp", p.target)
+			db, err := net.Dial("tcp", target)
 			if err != nil {
 				c.Close()
 				continue

@@ -3,13 +3,10 @@ package delivery_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"mime"
 	"net"
 	netmail "net/mail"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -257,84 +254,6 @@ func TestSlowRenderIsRetriedNotStuck(t *testing.T) {
 	})
 }
 
-// dbProxy stands between the warehouse and PostgreSQL on 127.0.0.1, so a
-// test can take the data database down (refused connections, the pooled
-// ones cut) and bring it back on the same port.
-type dbProxy struct {
-	t      *testing.T
-	target string
-	addr   string
-
-	mu    sync.Mutex
-	ln    net.Listener
-	conns []net.Conn
-}
-
-// startProxy starts a proxy to the database of rawURL and returns the URL
-// that goes through it.
-func startProxy(t *testing.T, rawURL string) (*dbProxy, string) {
-	t.Helper()
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &dbProxy{t: t, target: u.Host, addr: "127.0.0.1:0"}
-	p.up()
-	t.Cleanup(p.down)
-	u.Host = p.addr
-	return p, u.String()
-}
-
-// up listens (again) on the proxy's port.
-func (p *dbProxy) up() {
-	p.t.Helper()
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatalf("proxy: %v", err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			db, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			if p.ln != ln { // went down meanwhile
-				p.mu.Unlock()
-				c.Close()
-				db.Close()
-				return
-			}
-			p.conns = append(p.conns, c, db)
-			p.mu.Unlock()
-			go func() { io.Copy(db, c); db.Close() }()
-			go func() { io.Copy(c, db); c.Close() }()
-		}
-	}()
-}
-
-// down stops listening and cuts every connection.
-func (p *dbProxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
 // The data database down at render time is a passing failure for both
 // on_error settings: nothing is mailed, nothing names its address, and
 // once it is back the runs are rendered and sent as whole reports. A
@@ -342,13 +261,13 @@ func (p *dbProxy) down() {
 func TestDataDatabaseDownAtRender(t *testing.T) {
 	db := demoDB(t)
 	ctx := context.Background()
-	proxy, dataURL := startProxy(t, dbtest.ReaderURL(t))
+	proxy, dataURL := dbtest.StartProxy(t, dbtest.ReaderURL(t))
 	wh, err := warehouse.Open(ctx, dataURL, warehouse.Options{MaxOpenConns: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { wh.Close() })
-	_, port, _ := net.SplitHostPort(proxy.addr)
+	_, port, _ := net.SplitHostPort(proxy.Addr())
 
 	smtp := mailtest.Start(t, mailtest.Options{})
 	at := time.Date(2026, 9, 15, 7, 1, 0, 0, newYork)
@@ -359,7 +278,7 @@ func TestDataDatabaseDownAtRender(t *testing.T) {
 			"to: [m@example.com]\non_error: send_partial\n",
 	}), smtp.URL(), func() time.Time { return at })
 
-	proxy.down()
+	proxy.Down()
 	e.sched.Tick(ctx)
 	leaks := []string{"127.0.0.1", ":" + port, "connection refused", "dial tcp"}
 	for _, name := range []string{"ops-daily", "customer-weekly"} {
@@ -396,7 +315,7 @@ func TestDataDatabaseDownAtRender(t *testing.T) {
 		t.Fatalf("%d messages sent with the data database down", n)
 	}
 
-	proxy.up()
+	proxy.Up()
 	at = at.Add(time.Minute)
 	e.sched.Tick(ctx)
 	for _, name := range []string{"ops-daily", "customer-weekly"} {

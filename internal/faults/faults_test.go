@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/embeddedpg"
 	"github.com/opsboard/opsboard/internal/mail/mailtest"
 	"github.com/opsboard/opsboard/internal/pg"
@@ -258,7 +259,7 @@ func TestDataDatabaseStoppedAndStarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin.Close()
-	proxy, dataURL := startDBProxy(t, cluster.ReaderURL("depots"))
+	proxy, dataURL := dbtest.StartProxy(t, cluster.ReaderURL("depots"))
 
 	r := newRig(t, rigOptions{DataURL: dataURL, SlowPanel: 3 * time.Second, Backoff: time.Second})
 	r.launch("a")
@@ -270,7 +271,7 @@ func TestDataDatabaseStoppedAndStarted(t *testing.T) {
 	if err := cluster.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	proxy.down()
+	proxy.Down()
 	waitFor(t, "the render is postponed", time.Minute, func() (bool, string) {
 		run := r.run()
 		return run.RenderAttempts >= 1, fmt.Sprintf("run %s, %d render attempts, errors %s", run.Status, run.RenderAttempts, run.Errors)
@@ -289,7 +290,7 @@ func TestDataDatabaseStoppedAndStarted(t *testing.T) {
 		t.Fatalf("starting the data cluster again: %v", err)
 	}
 	u, _ := url.Parse(cluster.URL("depots"))
-	proxy.up(t, u.Host)
+	proxy.UpTo(u.Host)
 	run = r.waitFinished(3 * time.Minute)
 	if run.Status != store.RunSent || run.Partial {
 		t.Errorf("run status %s (partial %t, errors %s), want sent whole", run.Status, run.Partial, run.Errors)

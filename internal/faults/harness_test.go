@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	netmail "net/mail"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -485,81 +484,6 @@ func (p *replica) archive(t *testing.T) string {
 		t.Fatalf("GET /reports/%s = %d:\n%.800s", reportName, code, body)
 	}
 	return body
-}
-
-// dbProxy keeps the data database at one address while its cluster is
-// stopped and started on another port: down refuses connections and cuts
-// the open ones, up forwards again, to a new target.
-type dbProxy struct {
-	addr string
-
-	mu     sync.Mutex
-	target string
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-// startDBProxy forwards a loopback port to the host:port of rawURL and
-// returns rawURL through it.
-func startDBProxy(t *testing.T, rawURL string) (*dbProxy, string) {
-	t.Helper()
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &dbProxy{addr: "127.0.0.1:0"}
-	p.up(t, u.Host)
-	t.Cleanup(p.down)
-	u.Host = p.addr
-	return p, u.String()
-}
-
-func (p *dbProxy) up(t *testing.T, target string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		t.Fatalf("proxy: %v", err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr, p.target = ln, ln.Addr().String(), target
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			db, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			if p.ln != ln {
-				p.mu.Unlock()
-				c.Close()
-				db.Close()
-				return
-			}
-			p.conns = append(p.conns, c, db)
-			p.mu.Unlock()
-			go func() { io.Copy(db, c); db.Close() }()
-			go func() { io.Copy(c, db); c.Close() }()
-		}
-	}()
-}
-
-func (p *dbProxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
 }
 
 // contains reports whether s has every one of subs.
