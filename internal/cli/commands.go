@@ -18,6 +18,7 @@ import (
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/chart"
 	"github.com/opsboard/opsboard/internal/demo"
+	"github.com/opsboard/opsboard/internal/pg"
 	"github.com/opsboard/opsboard/internal/query"
 )
 
@@ -238,6 +239,15 @@ func loadDemo(ctx context.Context, e *env, opts demo.Options) error {
 	stats, err := demo.Load(ctx, admin, opts)
 	if err != nil {
 		return fmt.Errorf("loading demo data: %w", err)
+	}
+	// What was computed from the data it replaced must go.
+	if e.db == nil {
+		e.openStoreIfReachable(ctx)
+	}
+	if e.db != nil {
+		if err := e.db.ForgetComputed(ctx); err != nil && pg.Code(err) != pg.UndefinedTable {
+			return fmt.Errorf("forgetting the results kept from the previous data: %w", err)
+		}
 	}
 	var total int64
 	for _, n := range stats.Rows {

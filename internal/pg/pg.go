@@ -141,6 +141,7 @@ const (
 	SerializationFailure  = "40001" // also a standby's recovery conflict
 	InsufficientPrivilege = "42501"
 	FeatureNotSupported   = "0A000"
+	UndefinedTable        = "42P01"
 )
 
 // IsUniqueViolation reports whether err is a unique-constraint violation.

@@ -53,6 +53,13 @@ func (db *Store) ForgetResults(ctx context.Context) error {
 	return db.exec(ctx, `DELETE FROM opsboard.query_results`)
 }
 
+// ForgetComputed deletes every result, settled day and morning kept,
+// after the data they were computed from was replaced (a new demo load):
+// the next views and the next morning compute them from the new data.
+func (db *Store) ForgetComputed(ctx context.Context) error {
+	return db.exec(ctx, `DELETE FROM opsboard.query_results; DELETE FROM opsboard.query_days; DELETE FROM opsboard.precomputes`)
+}
+
 // Precompute is one dashboard's morning: its views computed once, by one
 // replica, for one business day.
 type Precompute struct {
