@@ -40,7 +40,7 @@ func TestRefreshComputesTheMornings(t *testing.T) {
 
 	since := time.Now().AddDate(0, 0, -30).Format("2006-01-02")
 	code, out, errOut = run(t, "--dir", "../..", "refresh", "--date", day, "--since", since)
-	if code != 0 || !strings.Contains(out, "forgot the settled days kept from "+since) {
+	if code != 0 || !strings.Contains(out, "forgot the settled days and results kept from "+since) {
 		t.Errorf("refresh --since exited %d:\n%s\n%s", code, out, errOut)
 	}
 	if code, _, errOut := run(t, "refresh", "--since", "last week"); code != 2 || !strings.Contains(errOut, `--since must be YYYY-MM-DD, not "last week"`) {

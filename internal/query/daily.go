@@ -280,7 +280,7 @@ func (r *Runner) statementDays(ctx context.Context, q *catalog.Query, req Reques
 	if err != nil {
 		return nil, apperr.Invalid("%s: %v", q.Name, err)
 	}
-	opts := warehouse.RunOptions{Timeout: r.opts.Timeout, TimeZone: loc.String(), MaxRows: r.opts.MaxRows}
+	opts := warehouse.RunOptions{Timeout: r.timeout(req), TimeZone: loc.String(), MaxRows: r.opts.MaxRows}
 	if !q.Series() && opts.MaxRows > 0 {
 		opts.MaxRows = max(opts.MaxRows, len(days)) // one row a day
 	}

@@ -36,6 +36,10 @@ type Options struct {
 	MaxRangeDays int
 	// Limits bound the queries running at once.
 	Limits Limits
+	// AheadTimeout is the statement timeout of work done ahead of its
+	// readers (a request with Until: the morning's precompute), which
+	// nobody waits for; default 10 minutes, never below Timeout.
+	AheadTimeout time.Duration
 	// BackgroundWait is how long a page waits for the first result of a
 	// query refreshed in the background before it is told the result is on
 	// its way; default 10s.
@@ -91,6 +95,12 @@ func NewRunner(db *warehouse.Warehouse, opts Options) *Runner {
 	if opts.BackgroundWait <= 0 {
 		opts.BackgroundWait = 10 * time.Second
 	}
+	if opts.AheadTimeout <= 0 {
+		opts.AheadTimeout = 10 * time.Minute
+	}
+	if opts.Timeout > 0 && opts.AheadTimeout < opts.Timeout {
+		opts.AheadTimeout = opts.Timeout
+	}
 	return &Runner{db: db, opts: opts, cache: newCache(opts.CacheBytes), gate: newGate(opts.Limits), flights: map[string]*flight{}}
 }
 
@@ -123,6 +133,8 @@ type Request struct {
 	// runner's time to live, and takes a cached result only when it is
 	// kept as long: the morning's precomputed views last until the next
 	// morning, and a query that several of them share is computed once.
+	// Such work is done ahead of its readers: it waits for queries
+	// refreshed in the background and runs under Options.AheadTimeout.
 	Until time.Time
 	// Slices computes the query once per slice (sub-ranges of Range), in
 	// one round trip (catalog.Bound.Sliced): the frame's first column is
@@ -224,7 +236,7 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 		loc = req.Location
 	}
 	opts := warehouse.RunOptions{
-		Timeout:  r.opts.Timeout,
+		Timeout:  r.timeout(req),
 		TimeZone: loc.String(),
 		MaxRows:  r.opts.MaxRows,
 		Explain:  req.Explain,
@@ -284,7 +296,7 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 		r.keep(ctx, key, q.Name, f, now, expires)
 		return f, expires, nil
 	}
-	if q.Background && !req.Refresh {
+	if q.Background && !req.Refresh && req.Until.IsZero() {
 		res, err := r.background(ctx, q, key, values, compute)
 		if err != nil {
 			return r.lastKnown(ctx, q, key, values, err)
@@ -437,6 +449,14 @@ func (r *Runner) ttl(q *catalog.Query, rng Range) time.Duration {
 		return 12 * r.opts.CacheTTL
 	}
 	return r.opts.CacheTTL
+}
+
+// timeout is the statement timeout of a request.
+func (r *Runner) timeout(req Request) time.Duration {
+	if !req.Until.IsZero() && r.opts.Timeout > 0 {
+		return r.opts.AheadTimeout
+	}
+	return r.opts.Timeout
 }
 
 // CacheBytes is the memory the cached results take now (an estimate).
