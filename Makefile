@@ -16,5 +16,5 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd internal)" || (gofmt -l cmd internal; exit 1)
 
-bench: ## benchmarks against their baselines (~10 min); rewrites docs/benchmarks.md
+bench: ## benchmarks against their baselines (~30 min; BENCH_SCALE30=0: ~10); rewrites docs/benchmarks.md
 	bash bench/run.sh
