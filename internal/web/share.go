@@ -102,7 +102,10 @@ type sharedReports struct {
 	Runs          []runRow
 	FirstRun      string // never said on a share link
 	CanPreview    bool   // never on a share link
-	Glossary      []glossaryEntry
+	// ArchiveDown is never set: a share link is read from the same
+	// database as the archive, so it fails before.
+	ArchiveDown string
+	Glossary    []glossaryEntry
 }
 
 func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
