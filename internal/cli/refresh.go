@@ -19,7 +19,7 @@ func refreshCommand() *command {
 	return &command{
 		name: "refresh",
 		summary: "Compute the mornings now: every dashboard's default view, each single filter value's view and the reports due, " +
-			"kept in the store until the next morning (serve does it on its own each day); results already kept that long are reused.",
+			"kept in the store until the next morning (serve does it on its own each day), computed anew.",
 		usage: "[--date YYYY-MM-DD] [--since YYYY-MM-DD]",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&date, "date", "", "the business day whose views are computed (default: today)")
@@ -65,11 +65,13 @@ func refresh(ctx context.Context, e *env, cat *catalog.Catalog, day, since time.
 		if err := runner.ForgetDays(ctx, since); err != nil {
 			return err
 		}
-		// Kept results may span the corrected days.
-		if err := e.db.ForgetResults(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "forgot the settled days and results kept from %s on\n", since.Format(query.DateLayout))
+		fmt.Fprintf(e.stdout, "forgot the settled days kept from %s on\n", since.Format(query.DateLayout))
+	}
+	// Computed anew: kept results may span corrected days, and whoever
+	// asks for a refresh wants the data as it is now. Running servers drop
+	// what they hold in memory once they see this morning recorded.
+	if err := e.db.ForgetResults(ctx); err != nil {
+		return err
 	}
 	p, err := e.producer(cat)
 	if err != nil {

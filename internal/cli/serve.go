@@ -326,6 +326,7 @@ func startScheduler(ctx context.Context, e *env, srv *web.Server, svc *delivery.
 		Store: e.db, Runner: e.runner(), Catalog: srv.Catalog, Reports: svc.Producer,
 		PageRows: e.cfg.WebMaxRows, Log: e.log, Owner: owner(),
 	}
+	mornings.Forget = srv.Forget
 	srv.Mornings = mornings.Status
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{}, 2)

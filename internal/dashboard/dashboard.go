@@ -84,14 +84,22 @@ type View struct {
 	unreachable bool
 }
 
-// noteResult records the cache life of one result the view uses.
+// noteResult records the cache life and the age of one result the view
+// shows.
 func (v *View) noteResult(res *query.Result) {
 	v.expiryMu.Lock()
-	defer v.expiryMu.Unlock()
 	if !res.ComputedAt.IsZero() && (v.asOf.IsZero() || res.ComputedAt.Before(v.asOf)) {
 		v.asOf = res.ComputedAt
 	}
 	v.unreachable = v.unreachable || res.Unreachable
+	v.expiryMu.Unlock()
+	v.noteExpiry(res)
+}
+
+// noteExpiry records the cache life of one result the view uses.
+func (v *View) noteExpiry(res *query.Result) {
+	v.expiryMu.Lock()
+	defer v.expiryMu.Unlock()
 	switch {
 	case res.Expires.IsZero():
 		v.uncached = true
@@ -528,7 +536,7 @@ func (b *Builder) options(ctx context.Context, v *View, name string, req Request
 	if err != nil {
 		return nil, err
 	}
-	v.noteResult(res)
+	v.noteExpiry(res) // a filter's options say nothing of the numbers' age
 	opts := make([]string, 0, len(res.Frame.Rows))
 	for _, row := range res.Frame.Rows {
 		if len(row) > 0 && row[0] != nil {

@@ -52,7 +52,18 @@ type Service struct {
 	Owner string
 	// Now is the clock; default the runner's.
 	Now func() time.Time
+	// Forget, when set, drops what this process holds in memory (results,
+	// rendered pages); it is called when a morning computed elsewhere (a
+	// replica, `opsboard refresh`) has kept newer results in the store.
+	Forget func()
+
+	pruned time.Time // when expired results were last deleted
+	seen   time.Time // the latest morning finished elsewhere, when last looked
 }
+
+// keepExpired is how long an expired result stays in the store: long
+// enough to be shown, marked stale, while the data database is down.
+const keepExpired = 7 * 24 * time.Hour
 
 // Outcome is what one dashboard's morning computed.
 type Outcome struct {
@@ -109,17 +120,30 @@ func Morning(c *catalog.Catalog, d *catalog.Dashboard, day time.Time, loc *time.
 
 // Tick computes the mornings that are due and not claimed yet: those
 // whose time has passed today (at once, for a process started later).
+// Once an hour it also deletes results that expired a week ago.
 func (s *Service) Tick(ctx context.Context) {
 	c := s.Catalog()
 	now := s.now()
+	if now.Sub(s.pruned) >= time.Hour {
+		if n, err := s.Store.PruneResults(ctx, now.Add(-keepExpired)); err != nil {
+			s.Log.Warn("precompute: cannot delete expired results", "err", err)
+		} else {
+			s.pruned = now
+			if n > 0 {
+				s.Log.Info("precompute: deleted expired results", "results", n)
+			}
+		}
+	}
 	loc := s.Runner.Location()
 	today := query.Today(now, loc)
+	s.forgetIfNewer(ctx, today)
 	for _, name := range c.DashboardNames() {
 		d := c.Dashboards[name]
 		at, on := Morning(c, d, today, loc)
 		if !on || now.Before(at) {
 			continue
 		}
+		now := s.now()
 		claimed, err := s.Store.ClaimPrecompute(ctx, name, today, s.Owner, now, staleClaim, now.Add(-retryAfter))
 		if err != nil {
 			s.Log.Warn("precompute: cannot claim the morning", "dashboard", name, "err", err)
@@ -138,7 +162,7 @@ func (s *Service) Tick(ctx context.Context) {
 			failures++
 		}
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		if ferr := s.Store.FinishPrecompute(fctx, name, today, out.Views, failures, text, s.now()); ferr != nil {
+		if ferr := s.Store.FinishPrecompute(fctx, name, today, s.Owner, out.Views, failures, text, s.now()); ferr != nil {
 			s.Log.Warn("precompute: cannot record the morning", "dashboard", name, "err", ferr)
 		}
 		cancel()
@@ -149,6 +173,31 @@ func (s *Service) Tick(ctx context.Context) {
 		}
 		s.Log.Info("precompute: morning computed", "dashboard", name, "day", today.Format(query.DateLayout),
 			"views", out.Views, "took", out.Took.Round(time.Millisecond))
+	}
+}
+
+// forgetIfNewer drops this process's memory when a morning of day was
+// finished elsewhere since it last looked: the store holds newer results
+// than memory may (a corrected history, a morning computed by a replica).
+func (s *Service) forgetIfNewer(ctx context.Context, day time.Time) {
+	if s.Forget == nil {
+		return
+	}
+	done, err := s.Store.LatestPrecomputes(ctx, day)
+	if err != nil {
+		return
+	}
+	var latest time.Time
+	for _, p := range done {
+		if p.ClaimedBy != s.Owner && p.FinishedAt.Valid && p.FinishedAt.Time.After(latest) {
+			latest = p.FinishedAt.Time
+		}
+	}
+	if latest.After(s.seen) {
+		if !s.seen.IsZero() {
+			s.Forget()
+		}
+		s.seen = latest
 	}
 }
 
@@ -172,6 +221,7 @@ func (s *Service) Dashboard(ctx context.Context, c *catalog.Catalog, d *catalog.
 		if err != nil {
 			return nil, err
 		}
+		s.touch(ctx, d.Name, day)
 		out.Views++
 		for _, f := range viewFailures(v) {
 			out.Failures = append(out.Failures, what+": "+f)
@@ -210,6 +260,7 @@ func (s *Service) Dashboard(ctx context.Context, c *catalog.Catalog, d *catalog.
 				out.Failures = append(out.Failures, fmt.Sprintf("report %s: %v", name, err))
 				continue
 			}
+			s.touch(ctx, d.Name, day)
 			out.Views++
 			for _, f := range fails {
 				out.Failures = append(out.Failures, "report "+name+": "+f)
@@ -220,12 +271,24 @@ func (s *Service) Dashboard(ctx context.Context, c *catalog.Catalog, d *catalog.
 	return out, ctx.Err()
 }
 
-// All computes every dashboard's views for day now, whatever the time and
-// the claims (`opsboard refresh`), and records each as that day's morning.
+// touch keeps a claimed morning this process computes from being taken
+// over by another replica while it lasts.
+func (s *Service) touch(ctx context.Context, dashboard string, day time.Time) {
+	if err := s.Store.TouchPrecompute(ctx, dashboard, day, s.Owner, s.now()); err != nil {
+		s.Log.Warn("precompute: cannot renew the claim", "dashboard", dashboard, "err", err)
+	}
+}
+
+// All computes the views for day of every dashboard whose precompute is
+// not off, now, whatever the time and the claims (`opsboard refresh`), and
+// records each as that day's morning.
 func (s *Service) All(ctx context.Context, day time.Time) ([]Outcome, error) {
 	c := s.Catalog()
 	var outs []Outcome
 	for _, name := range c.DashboardNames() {
+		if c.Dashboards[name].Precompute == "off" {
+			continue
+		}
 		started := s.now()
 		out, err := s.Dashboard(ctx, c, c.Dashboards[name], day)
 		if err != nil {
@@ -242,13 +305,13 @@ func (s *Service) All(ctx context.Context, day time.Time) ([]Outcome, error) {
 // Status says how today's mornings went, for /healthz: "ok" when every
 // dashboard whose morning time has passed has it computed without
 // failures, "computing" while one is, "failing: NAMES" when one failed or
-// has not started within a few minutes of its time.
+// has not started within half an hour of its time.
 func (s *Service) Status(ctx context.Context) string {
 	c := s.Catalog()
 	now := s.now()
 	loc := s.Runner.Location()
 	today := query.Today(now, loc)
-	done, err := s.Store.LatestPrecomputes(ctx)
+	done, err := s.Store.LatestPrecomputes(ctx, today)
 	if err != nil {
 		return "unknown: the store cannot be read"
 	}
@@ -262,7 +325,9 @@ func (s *Service) Status(ctx context.Context) string {
 		p, ok := done[name]
 		switch {
 		case !ok || !p.Day.Equal(today):
-			if now.Sub(at) > 5*time.Minute {
+			// Replicas compute the mornings one after another: one not
+			// started is late only once a claim would be taken over.
+			if now.Sub(at) > staleClaim {
 				failing = append(failing, name)
 			}
 		case !p.FinishedAt.Valid:
@@ -295,9 +360,19 @@ func dueOn(r *catalog.Report, day time.Time, loc *time.Location) bool {
 	return r.Cron.Next(start.Add(-time.Second), rloc).Before(start.AddDate(0, 0, 1))
 }
 
-// viewFailures names the tiles and panels of v that failed.
+// viewFailures names the filters, tiles and panels of v that failed, and
+// says when some result is an old one shown because the data database is
+// not answering: such a morning is tried again.
 func viewFailures(v *dashboard.View) []string {
 	var out []string
+	if v.Unreachable() {
+		out = append(out, "the data database is not answering: some results are older ones")
+	}
+	for _, f := range v.Filters {
+		if f.Err != nil {
+			out = append(out, fmt.Sprintf("filter %s: %v", f.Param, f.Err))
+		}
+	}
 	for _, t := range v.Tiles {
 		if t.Err != nil {
 			out = append(out, fmt.Sprintf("tile %s: %v", t.Tile.Query, t.Err))

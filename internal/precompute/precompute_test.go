@@ -158,8 +158,21 @@ func TestMorningsComputedOnceAndReadAfterARestart(t *testing.T) {
 			PageRows: pageRows, Log: log, Owner: name, Now: now}, n
 	}
 
+	// Results that expired over a week ago go; one that expired
+	// yesterday stays, to be shown while the data database is down.
+	for key, expired := range map[string]time.Time{"long-gone": morning.AddDate(0, 0, -8), "yesterday": morning.AddDate(0, 0, -1)} {
+		if err := st.SaveResult(ctx, key, "tickets", []byte("x"), expired.Add(-time.Hour), expired); err != nil {
+			t.Fatal(err)
+		}
+	}
 	early, earlyRuns := replica("early", func() time.Time { return morning.Add(-time.Hour) })
 	early.Tick(ctx)
+	if _, err := st.LoadResult(ctx, "long-gone"); err == nil {
+		t.Error("a result that expired eight days ago is still kept")
+	}
+	if _, err := st.LoadResult(ctx, "yesterday"); err != nil {
+		t.Errorf("a result that expired yesterday is gone: %v", err)
+	}
 	if n := earlyRuns.computed.Load(); n != 0 {
 		t.Fatalf("at 05:31, before the morning, a replica computed %d results", n)
 	}
@@ -176,7 +189,7 @@ func TestMorningsComputedOnceAndReadAfterARestart(t *testing.T) {
 	if (ac == 0) == (bc == 0) {
 		t.Fatalf("replicas computed %d and %d results; want exactly one of them to compute the morning", ac, bc)
 	}
-	done, err := st.LatestPrecomputes(ctx)
+	done, err := st.LatestPrecomputes(ctx, day)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,9 +205,41 @@ func TestMorningsComputedOnceAndReadAfterARestart(t *testing.T) {
 	if got := early.Status(ctx); got != "ok" {
 		t.Errorf("/healthz's mornings before the morning: %q, want ok", got)
 	}
-	late, _ := replica("late", func() time.Time { return morning.Add(24*time.Hour + 15*time.Minute) })
+	queued, _ := replica("queued", func() time.Time { return morning.Add(24*time.Hour + 15*time.Minute) })
+	if got := queued.Status(ctx); got != "ok" {
+		t.Errorf("/healthz's mornings a day later, 15 minutes after a morning not started yet: %q, want ok (replicas may be busy with another)", got)
+	}
+	late, _ := replica("late", func() time.Time { return morning.Add(24*time.Hour + 45*time.Minute) })
 	if got := late.Status(ctx); got != "failing: support" {
-		t.Errorf("/healthz's mornings a day later, 15 minutes after a morning nobody computed: %q, want failing: support", got)
+		t.Errorf("/healthz's mornings a day later, 45 minutes after a morning nobody computed: %q, want failing: support", got)
+	}
+
+	// A replica that did not compute the morning drops its memory once it
+	// sees a newer morning finished elsewhere (here: `opsboard refresh`),
+	// not on every tick.
+	other, _ := replica("other", clock)
+	forgot := 0
+	other.Forget = func() { forgot++ }
+	other.Tick(ctx)
+	other.Tick(ctx)
+	if forgot != 0 {
+		t.Errorf("a replica dropped its memory %d times with no newer morning", forgot)
+	}
+	if err := st.RecordPrecompute(ctx, "support", day, "refresh", 5, 0, "", morning.Add(time.Minute), morning.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	other.Tick(ctx)
+	other.Tick(ctx)
+	if forgot != 1 {
+		t.Errorf("after a refresh elsewhere, a replica dropped its memory %d times, want once", forgot)
+	}
+	// A replica whose claim was taken over does not record the morning as
+	// its own.
+	if err := st.FinishPrecompute(ctx, "support", day, "not-the-claimant", 0, 9, "boom", morning); err != nil {
+		t.Fatal(err)
+	}
+	if done, _ := st.LatestPrecomputes(ctx, day); done["support"].Failures != 0 {
+		t.Errorf("a replica that no longer held the claim recorded its outcome: %+v", done["support"])
 	}
 
 	// Rows arriving after the morning are not in the kept views.

@@ -30,6 +30,18 @@ func Date(t time.Time) time.Time {
 // dates is the range with both ends as Date gives them.
 func (r Range) dates() Range { return Range{From: Date(r.From), To: Date(r.To)} }
 
+// datesOf is ranges with their ends as Date gives them, in a new slice.
+func datesOf(ranges []Range) []Range {
+	if ranges == nil {
+		return nil
+	}
+	out := make([]Range, len(ranges))
+	for i, r := range ranges {
+		out[i] = r.dates()
+	}
+	return out
+}
+
 // Day is the last day in the range.
 func (r Range) Day() time.Time { return r.To.AddDate(0, 0, -1) }
 

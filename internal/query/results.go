@@ -13,9 +13,10 @@ import (
 // table of ten thousand rows) stay in memory only.
 const maxKeptBytes = 4 << 20
 
-// storeWait bounds each read or write of a kept result: a slow store makes
-// a page compute its numbers, never wait for the store.
-const storeWait = 3 * time.Second
+// storeWait bounds each read or write of a kept result: a slow store costs
+// a page at most this twice (a read before computing, a write after), and
+// then its numbers are computed as without a store.
+const storeWait = time.Second
 
 // recall copies the result kept in the store under key into the memory
 // cache when the store's copy is newer than memory's (computed by another

@@ -130,3 +130,39 @@ SELECT count(*) AS value FROM zoned_calls WHERE at >= :from::date AND at < :to::
 		t.Errorf("the dates read from the database missed the cached result of the same dates: cached %v, %v", same != nil && same.Cached, err)
 	}
 }
+
+// A morning's request that joins a page's run of the same query (in
+// flight when it asks) keeps the result until the morning's time, not for
+// the page's time to live: the next page that day is not cold again.
+func TestAheadWorkJoiningAPageKeepsItsOwnLife(t *testing.T) {
+	ctx := context.Background()
+	st := dbtest.Store(t)
+	q := mustQuery(t, `-- title: Slow
+SELECT count(*) AS value, pg_sleep(0.4)::text AS slept FROM generate_series(1, 10) WHERE :from::date < :to::date`)
+	now := time.Date(2026, 11, 30, 6, 30, 0, 0, time.UTC)
+	runner := query.NewRunner(dbtest.Warehouse(t), query.Options{CacheTTL: time.Minute, Results: st, Now: func() time.Time { return now }})
+	rng := query.Range{From: day("2026-11-02"), To: day("2026-11-30")}
+	page := make(chan error, 1)
+	go func() {
+		_, err := runner.Run(ctx, q, query.Request{Range: rng})
+		page <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // the page's run is in flight
+	until := now.Add(24 * time.Hour)
+	res, err := runner.Run(ctx, q, query.Request{Range: rng, Until: until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-page; err != nil {
+		t.Fatal(err)
+	}
+	if !res.Expires.Equal(until) {
+		t.Errorf("the morning's result expires %v, want %v", res.Expires, until)
+	}
+	restarted := query.NewRunner(dbtest.Warehouse(t), query.Options{CacheTTL: time.Minute, Results: st,
+		Now: func() time.Time { return now.Add(3 * time.Hour) }})
+	again, err := restarted.Run(ctx, q, query.Request{Range: rng})
+	if err != nil || !again.Cached {
+		t.Errorf("three hours later, after a restart: cached %v, %v; want the morning's result", again != nil && again.Cached, err)
+	}
+}

@@ -212,13 +212,7 @@ func (r *Runner) CheckRange(rng Range) error {
 // Run runs q for the request.
 func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Result, error) {
 	req.Range = req.Range.dates()
-	if len(req.Slices) > 0 {
-		slices := make([]Range, len(req.Slices))
-		for i, s := range req.Slices {
-			slices[i] = s.dates()
-		}
-		req.Slices = slices
-	}
+	req.Slices = datesOf(req.Slices)
 	values, err := Values(q, req)
 	if err != nil {
 		return nil, err
@@ -270,7 +264,7 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 		return &Result{Frame: f, Args: values, Took: time.Since(start)}, nil
 	}
 
-	key := cacheKey(q.Name, bound.SQL, args, loc, opts.MaxRows)
+	key := cacheKey(q, bound.SQL, args, loc, opts.MaxRows)
 	if !req.Refresh {
 		r.recall(ctx, key)
 		if f, expires, computed, ok := r.cache.get(key, r.opts.Now()); ok && (req.Until.IsZero() || !expires.Before(req.Until)) {
@@ -308,9 +302,23 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 	took := time.Since(start)
 	r.observe(q.Name, took, false, err)
 	if err != nil {
+		if !req.Until.IsZero() {
+			// Work done ahead of readers fails rather than keeping an
+			// old result for another day.
+			return nil, queryError(q, err)
+		}
 		return r.lastKnown(ctx, q, key, values, err)
 	}
-	return &Result{Frame: f, Args: values, Took: took, Expires: expires, ComputedAt: r.opts.Now()}, nil
+	now := r.opts.Now()
+	if !req.Until.IsZero() && !expires.IsZero() && expires.Before(req.Until) {
+		// Joined a page's run of the same query, kept for the page's time
+		// to live: kept until the morning's time instead.
+		if r.cache.put(key, f, req.Until, now) {
+			expires = req.Until
+			r.keep(ctx, key, q.Name, f, now, expires)
+		}
+	}
+	return &Result{Frame: f, Args: values, Took: took, Expires: expires, ComputedAt: now}, nil
 }
 
 // background serves a query declared "-- refresh: background" (cohorts,
@@ -360,6 +368,8 @@ func boundFor(q *catalog.Query, req Request, values map[string]any) (*catalog.Bo
 // BoundFor is the statement and arguments a request runs (tools measure
 // the same SQL the runner sends).
 func BoundFor(q *catalog.Query, req Request) (*catalog.Bound, []any, error) {
+	req.Range = req.Range.dates()
+	req.Slices = datesOf(req.Slices)
 	values, err := Values(q, req)
 	if err != nil {
 		return nil, nil, err
@@ -471,11 +481,24 @@ func (r *Runner) observe(name string, took time.Duration, cached bool, err error
 	}
 }
 
-func cacheKey(name, sql string, args []any, loc *time.Location, maxRows int) string {
+// keyVersion changes when what a kept result holds changes (frame
+// encoding, what describe writes), so that results kept by an older
+// opsboard are not read back.
+const keyVersion = 1
+
+// cacheKey names a result: the query's statement and arguments, the time
+// zone and row limit, and what the query declares about its numbers (unit,
+// metric model, columns, settle window), so that a result kept before the
+// definitions changed, in memory or in the store, is not shown after.
+func cacheKey(q *catalog.Query, sql string, args []any, loc *time.Location, maxRows int) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d", name, sql, loc, maxRows)
+	fmt.Fprintf(h, "v%d\x00%q\x00%q\x00%s\x00%d", keyVersion, q.Name, sql, loc, maxRows)
+	fmt.Fprintf(h, "\x00%q\x00%#v\x00%#v", q.Unit, q.Metric, q.Columns)
+	if q.Settle != nil {
+		fmt.Fprintf(h, "\x00%#v", *q.Settle)
+	}
 	for _, a := range args {
-		fmt.Fprintf(h, "\x00%T:%v", a, a)
+		fmt.Fprintf(h, "\x00%T:%#v", a, a)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

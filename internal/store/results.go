@@ -93,11 +93,20 @@ func (db *Store) ClaimPrecompute(ctx context.Context, dashboard string, day time
 	return err == nil, err
 }
 
-// FinishPrecompute records how a claimed morning went.
-func (db *Store) FinishPrecompute(ctx context.Context, dashboard string, day time.Time, views, failures int, errText string, now time.Time) error {
+// TouchPrecompute tells other replicas that a claimed morning is still
+// being computed by its claimant (by), so they do not take it over.
+func (db *Store) TouchPrecompute(ctx context.Context, dashboard string, day time.Time, by string, now time.Time) error {
 	return db.exec(ctx, `
-		UPDATE opsboard.precomputes SET finished_at = $3, views = $4, failures = $5, error = $6
-		WHERE dashboard = $1 AND day = $2`, dashboard, day, now, views, failures, errText)
+		UPDATE opsboard.precomputes SET claimed_at = $4
+		WHERE dashboard = $1 AND day = $2 AND claimed_by = $3 AND finished_at IS NULL`, dashboard, day, by, now)
+}
+
+// FinishPrecompute records how a claimed morning went, unless another
+// replica took the claim over meanwhile.
+func (db *Store) FinishPrecompute(ctx context.Context, dashboard string, day time.Time, by string, views, failures int, errText string, now time.Time) error {
+	return db.exec(ctx, `
+		UPDATE opsboard.precomputes SET finished_at = $4, views = $5, failures = $6, error = $7
+		WHERE dashboard = $1 AND day = $2 AND claimed_by = $3`, dashboard, day, by, now, views, failures, errText)
 }
 
 // RecordPrecompute records a morning computed on demand (`opsboard
@@ -111,12 +120,13 @@ func (db *Store) RecordPrecompute(ctx context.Context, dashboard string, day tim
 		dashboard, day, by, started, views, failures, errText, finished)
 }
 
-// LatestPrecomputes returns each dashboard's latest morning.
-func (db *Store) LatestPrecomputes(ctx context.Context) (map[string]Precompute, error) {
+// LatestPrecomputes returns each dashboard's latest morning up to day
+// (mornings computed ahead for later days are left out).
+func (db *Store) LatestPrecomputes(ctx context.Context, day time.Time) (map[string]Precompute, error) {
 	var list []Precompute
 	if err := db.x.SelectContext(ctx, &list, `
 		SELECT DISTINCT ON (dashboard) dashboard, day, claimed_by, claimed_at, finished_at, views, failures, error
-		FROM opsboard.precomputes ORDER BY dashboard, day DESC`); err != nil {
+		FROM opsboard.precomputes WHERE day <= $1 ORDER BY dashboard, day DESC`, day); err != nil {
 		return nil, err
 	}
 	out := make(map[string]Precompute, len(list))

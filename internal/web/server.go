@@ -146,6 +146,13 @@ func (s *Server) SetCatalog(c *catalog.Catalog) {
 	s.metrics.Reloads.WithLabelValues("ok").Inc()
 }
 
+// Forget drops the results and pages held in memory, because newer ones
+// were kept in the store (another replica's morning, `opsboard refresh`).
+func (s *Server) Forget() {
+	s.runner.Purge()
+	s.views.purge()
+}
+
 // ReloadFailed records a reload of the definitions that failed, with each
 // problem as "file:line: message": the last good set stays served, and
 // every page for a signed-in person says so, listing the problems, until
