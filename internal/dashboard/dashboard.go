@@ -454,7 +454,7 @@ func (b *Builder) Build(ctx context.Context, d *catalog.Dashboard, req Request) 
 		g.Go(func() error {
 			// One query for the whole sparkline: the KPI computed for
 			// each slice of the range in one round trip.
-			slices := sparkSlices(rng)
+			slices := SparkSlices(rng)
 			res, err := sliced(t.Query, slices)
 			if err != nil {
 				return nil
@@ -634,10 +634,10 @@ func SliceValues(f *frame.Frame, slices []query.Range) []float64 {
 	return out
 }
 
-// sparkSlices splits the range into at most sparkPoints equal slices of
+// SparkSlices splits the range into at most sparkPoints equal slices of
 // whole days, oldest first. A range shorter than sparkPoints days is
 // widened to end at the same day, so "yesterday" still has a trend.
-func sparkSlices(r query.Range) []query.Range {
+func SparkSlices(r query.Range) []query.Range {
 	if r.Days() < sparkPoints {
 		r.From = r.To.AddDate(0, 0, -sparkPoints)
 	}

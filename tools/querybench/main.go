@@ -311,7 +311,7 @@ func dashboardRuns(c *catalog.Catalog, v *dashboard.View, today time.Time) []run
 		if v.HasCompare {
 			runs = append(runs, run{q, query.Request{Range: v.CompareRange, Params: v.Params}})
 		}
-		if slices := sparkSlices(v.Range); q.Bound.Sliced(len(slices)) != nil {
+		if slices := dashboard.SparkSlices(v.Range); q.Bound.Sliced(len(slices)) != nil {
 			runs = append(runs, run{q, query.Request{Range: query.Range{From: slices[0].From, To: slices[len(slices)-1].To}, Params: v.Params, Slices: slices}})
 		}
 	}
@@ -319,25 +319,6 @@ func dashboardRuns(c *catalog.Catalog, v *dashboard.View, today time.Time) []run
 		runs = append(runs, run{c.Queries[p.Query], query.Request{Range: v.PanelRange, Params: v.Params}})
 	}
 	return runs
-}
-
-// sparkSlices is internal/dashboard's: at most 14 equal slices of whole
-// days, a range shorter than that widened to end on the same day.
-func sparkSlices(r query.Range) []query.Range {
-	const sparkPoints = 14
-	if r.Days() < sparkPoints {
-		r.From = r.To.AddDate(0, 0, -sparkPoints)
-	}
-	days := r.Days()
-	n := min(days, sparkPoints)
-	if n <= 1 {
-		return []query.Range{r}
-	}
-	out := make([]query.Range, 0, n)
-	for i := range n {
-		out = append(out, query.Range{From: r.From.AddDate(0, 0, i*days/n), To: r.From.AddDate(0, 0, (i+1)*days/n)})
-	}
-	return out
 }
 
 // measureCold measures a dashboard's default view with an empty cache:
