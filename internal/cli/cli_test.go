@@ -24,8 +24,17 @@ var loadOnce sync.Once
 // run runs the command line against the package's database.
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runWith(t, nil, args...)
+}
+
+// runWith is run with more environment variables.
+func runWith(t *testing.T, more map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	url := dbtest.URL(t)
 	env := map[string]string{"DATABASE_URL": url, "OPSBOARD_TIMEZONE": "America/New_York"}
+	for k, v := range more {
+		env[k] = v
+	}
 	var out, errb bytes.Buffer
 	code = cli.Main(context.Background(), args, &out, &errb, func(k string) string { return env[k] })
 	return code, out.String(), errb.String()

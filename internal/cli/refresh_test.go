@@ -2,11 +2,14 @@ package cli_test
 
 import (
 	"context"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/opsboard/opsboard/internal/browser/browsertest"
 	"github.com/opsboard/opsboard/internal/dbtest"
 )
 
@@ -36,6 +39,26 @@ func TestRefreshComputesTheMornings(t *testing.T) {
 		if p.Day.Format("2006-01-02") != day || p.Views < 8 || p.Failures != 0 {
 			t.Errorf("%s: the store recorded %+v; want %s with at least 8 views and no failures", name, p, day)
 		}
+	}
+
+	// The morning printed the reports due today: `opsboard report` reads
+	// the PDF back, and needs no Chromium (there is none to find); a fresh
+	// print does.
+	browsertest.Need(t)
+	yesterday := time.Now().AddDate(0, 0, -1).Format("2006-01-02")
+	dir := t.TempDir()
+	none := map[string]string{"OPSBOARD_CHROME": filepath.Join(dir, "no-chromium")}
+	kept := filepath.Join(dir, "kept.pdf")
+	if code, out, errOut := runWith(t, none, "--dir", "../..", "report", "ops-daily", "--date", yesterday, "--out", kept); code != 0 {
+		t.Fatalf("report after the morning exited %d:\n%s\n%s", code, out, errOut)
+	}
+	text, err := exec.Command("pdftotext", kept, "-").Output()
+	if err != nil || !strings.Contains(string(text), "Ops daily") {
+		t.Errorf("the kept print is not the report (%v):\n%s", err, text)
+	}
+	code, _, errOut = runWith(t, none, "--dir", "../..", "report", "ops-daily", "--date", yesterday, "--fresh", "--out", filepath.Join(dir, "fresh.pdf"))
+	if code == 0 || !strings.Contains(errOut, "Chromium not found") {
+		t.Errorf("report --fresh without Chromium exited %d: %s; want it to print, so to need Chromium", code, errOut)
 	}
 
 	since := time.Now().AddDate(0, 0, -30).Format("2006-01-02")

@@ -31,26 +31,31 @@ func reportDate(e *env, raw string, loc *time.Location) (time.Time, error) {
 
 func (e *env) producer(cat *catalog.Catalog) (*report.Producer, error) {
 	var p *report.Producer
-	p, err := report.NewProducer(report.Config{
+	cfg := report.Config{
 		Catalog: func() *catalog.Catalog { return cat }, Runner: e.runner(),
 		Location: e.cfg.Location, Chrome: e.cfg.Chrome,
 		Events: e.reportEvents(func() *catalog.Catalog { return p.Definitions() }),
-	})
+	}
+	if e.db != nil {
+		cfg.Prints = e.db // PDFs printed once, by the morning or the first run
+	}
+	p, err := report.NewProducer(cfg)
 	return p, err
 }
 
 func reportCommand() *command {
 	var date, format, out string
-	var perChart bool
+	var perChart, fresh bool
 	return &command{
 		name:    "report",
 		summary: "Render a report for a date as PDF, HTML or PNG (nothing is sent or archived).",
-		usage:   "NAME [--date YYYY-MM-DD] [--format pdf|html|png] [--charts] [--out PATH]",
+		usage:   "NAME [--date YYYY-MM-DD] [--format pdf|html|png] [--charts] [--fresh] [--out PATH]",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&date, "date", "", "the last day the report covers (default: yesterday)")
 			fs.StringVar(&format, "format", "pdf", "pdf, html or png")
 			fs.BoolVar(&perChart, "charts", false, "with --format png: one PNG per chart, into the --out directory")
 			fs.StringVar(&out, "out", "", "output file (default NAME-DATE.FORMAT; - for stdout)")
+			fs.BoolVar(&fresh, "fresh", false, "with --format pdf: print anew, even when the same page's PDF is kept (printed by the morning or an earlier run)")
 		},
 		run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 			if len(args) != 1 {
@@ -73,9 +78,6 @@ func reportCommand() *command {
 				return err
 			}
 			defer p.Close()
-			if format != "html" {
-				p.Prewarm(ctx) // Chromium starts while the report is computed
-			}
 			r, err := p.Lookup(args[0])
 			if err != nil {
 				return err
@@ -87,6 +89,9 @@ func reportCommand() *command {
 			d, err := reportDate(e, date, loc)
 			if err != nil {
 				return err
+			}
+			if format == "png" || (format == "pdf" && (fresh || !p.Printed(ctx, r.Name, d))) {
+				p.Prewarm(ctx) // Chromium starts while the report is computed
 			}
 			o, err := p.Render(ctx, r.Name, d)
 			if err != nil {
@@ -100,7 +105,11 @@ func reportCommand() *command {
 			case "html":
 				body = o.HTML
 			case "pdf":
-				body, err = p.PDF(ctx, o)
+				if fresh {
+					body, err = p.Print(ctx, o)
+				} else {
+					body, err = p.PDF(ctx, o)
+				}
 			case "png":
 				body, err = p.PNG(ctx, o)
 			}

@@ -35,6 +35,7 @@ type Producer struct {
 	location *time.Location
 	chrome   string
 	events   func(ctx context.Context, dashboard string, r query.Range) ([]dashboard.Annotation, error)
+	prints   PrintStore
 
 	mu    sync.Mutex // guards catalog and print
 	print *printServer
@@ -53,6 +54,9 @@ type Config struct {
 	// Events, when set, reads the events a report draws on its charts and
 	// lists under its highlights.
 	Events func(ctx context.Context, dashboard string, r query.Range) ([]dashboard.Annotation, error)
+	// Prints, when set, keeps each PDF printed, read back when the same
+	// page is printed again (opsboard's store).
+	Prints PrintStore
 }
 
 // NewProducer returns a producer; Chromium starts on first use.
@@ -66,7 +70,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 		return nil, err
 	}
 	return &Producer{catalog: cfg.Catalog, runner: cfg.Runner, pages: pages, assets: assets,
-		location: cfg.Location, chrome: cfg.Chrome, events: cfg.Events}, nil
+		location: cfg.Location, chrome: cfg.Chrome, events: cfg.Events, prints: cfg.Prints}, nil
 }
 
 // Definitions are the definitions the producer renders from now.
@@ -117,6 +121,9 @@ type Output struct {
 	Failures   []string // tiles and panels that could not be computed
 	Subject    string
 	HTML       []byte // the report page
+
+	fingerprint string    // of what a print of HTML shows (prints.go)
+	keepUntil   time.Time // how long its print is kept; zero: a day
 }
 
 // Partial reports whether part of the report failed.
@@ -151,26 +158,42 @@ func (p *Producer) Render(ctx context.Context, name string, date time.Time) (*Ou
 	if err != nil {
 		return nil, err
 	}
-	v, b, err := p.view(ctx, r, date, time.Time{})
+	return p.render(ctx, r, date, time.Time{})
+}
+
+// render computes report r for date, keeping its results until the given
+// time when it is set, and renders its page.
+func (p *Producer) render(ctx context.Context, r *catalog.Report, date, until time.Time) (*Output, error) {
+	v, b, err := p.view(ctx, r, date, until)
 	if err != nil {
 		return nil, err
 	}
 	loc := v.Location
 	redactView(v)
-	out := &Output{Report: r, Date: date, Location: loc, View: v}
+	out := &Output{Report: r, Date: date, Location: loc, View: v, keepUntil: until}
 	out.Failures = failures(v)
-	out.Highlights = Highlights(v, trailingNorms(ctx, b, v, time.Time{}))
+	out.Highlights = Highlights(v, trailingNorms(ctx, b, v, until))
 	if out.Subject, err = subject(r, out); err != nil {
 		return nil, err
 	}
 	data := page.Report(v, r.Title, r.Description)
 	data.Highlights, data.Failures, data.Partial = out.Highlights, out.Failures, out.Partial()
-	data.Generated = time.Now().In(loc).Format("2 Jan 2006 15:04 MST")
-	var buf bytes.Buffer
-	if err := p.pages.Render(&buf, "report", page.Page{Title: out.Subject, Assets: p.assets.Base(), Charts: true, Data: data}); err != nil {
+	render := func(generated string) ([]byte, error) {
+		data.Generated = generated
+		var buf bytes.Buffer
+		err := p.pages.Render(&buf, "report", page.Page{Title: out.Subject, Assets: p.assets.Base(), Charts: true, Data: data})
+		return buf.Bytes(), err
+	}
+	// The fingerprint leaves out the time of rendering: a page that differs
+	// only by it prints the same numbers.
+	timeless, err := render("")
+	if err != nil {
 		return nil, err
 	}
-	out.HTML = buf.Bytes()
+	out.fingerprint = fingerprint(out.Subject, timeless)
+	if out.HTML, err = render(time.Now().In(loc).Format("2 Jan 2006 15:04 MST")); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -198,20 +221,28 @@ func (p *Producer) view(ctx context.Context, r *catalog.Report, date, until time
 }
 
 // Precompute computes what report name's run for date will show (its view
-// and its norms) and keeps the results until the given time, without
-// rendering anything: the morning's precompute, so that the run at its
-// hour reads them. It returns the view's failures.
+// and its norms), keeps the results until the given time and, with a
+// print store and Chromium at hand, prints its PDF and keeps that too: the
+// morning's precompute, so that the run at its hour reads them. It returns
+// the view's failures, and the print's.
 func (p *Producer) Precompute(ctx context.Context, name string, date, until time.Time) ([]string, error) {
 	r, err := p.Lookup(name)
 	if err != nil {
 		return nil, err
 	}
-	v, b, err := p.view(ctx, r, date, until)
+	o, err := p.render(ctx, r, date, until)
 	if err != nil {
 		return nil, err
 	}
-	trailingNorms(ctx, b, v, until)
-	return failures(v), nil
+	fails := o.Failures
+	if p.prints != nil && !o.Partial() {
+		if _, err := browser.Find(p.chrome); err == nil {
+			if _, err := p.PDF(ctx, o); err != nil {
+				fails = append(fails, "PDF: "+err.Error())
+			}
+		}
+	}
+	return fails, nil
 }
 
 func failures(v *dashboard.View) []string {
@@ -288,8 +319,19 @@ func (p *Producer) publish(html []byte) (string, func(), error) {
 	return p.print.url(id), func() { p.print.remove(id) }, nil
 }
 
-// PDF prints the report page: A4, vector charts, page numbers in the footer.
+// PDF prints the report page: A4, vector charts, page numbers in the
+// footer. A print of the same page kept in the print store is read back
+// instead.
 func (p *Producer) PDF(ctx context.Context, o *Output) ([]byte, error) {
+	if body := p.keptPrint(ctx, o); body != nil {
+		return body, nil
+	}
+	return p.Print(ctx, o)
+}
+
+// Print prints the report page in Chromium, whatever is kept, and keeps
+// the print.
+func (p *Producer) Print(ctx context.Context, o *Output) ([]byte, error) {
 	b, err := p.Browser(ctx)
 	if err != nil {
 		return nil, err
@@ -299,9 +341,18 @@ func (p *Producer) PDF(ctx context.Context, o *Output) ([]byte, error) {
 		return nil, err
 	}
 	defer done()
-	footer := `<div style="font-size:8px;width:100%;padding:0 12mm;color:#5f6b7a;display:flex;justify-content:space-between;font-family:sans-serif">` +
-		`<span>` + html.EscapeString(o.Subject) + `</span><span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`
-	return b.PDF(ctx, url, browser.PDFOptions{FooterHTML: footer, HeaderHTML: "<span></span>"})
+	body, err := b.PDF(ctx, url, browser.PDFOptions{FooterHTML: footer(o.Subject), HeaderHTML: "<span></span>"})
+	if err != nil {
+		return nil, err
+	}
+	p.keepPrint(ctx, o, body)
+	return body, nil
+}
+
+// footer is the PDF's page footer: the subject and the page number.
+func footer(subject string) string {
+	return `<div style="font-size:8px;width:100%;padding:0 12mm;color:#5f6b7a;display:flex;justify-content:space-between;font-family:sans-serif">` +
+		`<span>` + html.EscapeString(subject) + `</span><span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`
 }
 
 // PNG renders the whole report page as one image.

@@ -37,27 +37,36 @@ func (db *Store) SaveResult(ctx context.Context, key, query string, frame []byte
 		key, query, frame, computed, expires)
 }
 
-// PruneResults deletes the results that expired before the given time and
-// returns how many went.
+// PruneResults deletes the results and report prints that expired before
+// the given time and returns how many went.
 func (db *Store) PruneResults(ctx context.Context, before time.Time) (int64, error) {
-	res, err := db.x.ExecContext(ctx, `DELETE FROM opsboard.query_results WHERE expires_at < $1`, before)
-	if err != nil {
-		return 0, err
+	var n int64
+	for _, table := range []string{"opsboard.query_results", "opsboard.report_prints"} {
+		res, err := db.x.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at < $1`, before)
+		if err != nil {
+			return n, err
+		}
+		gone, err := res.RowsAffected()
+		if err != nil {
+			return n, err
+		}
+		n += gone
 	}
-	return res.RowsAffected()
+	return n, nil
 }
 
-// ForgetResults deletes every kept result (after history was corrected:
-// `opsboard refresh --since`).
+// ForgetResults deletes every kept result and report print (`opsboard
+// refresh`: the mornings are computed and printed anew).
 func (db *Store) ForgetResults(ctx context.Context) error {
-	return db.exec(ctx, `DELETE FROM opsboard.query_results`)
+	return db.exec(ctx, `DELETE FROM opsboard.query_results; DELETE FROM opsboard.report_prints`)
 }
 
 // ForgetComputed deletes every result, settled day and morning kept,
 // after the data they were computed from was replaced (a new demo load):
 // the next views and the next morning compute them from the new data.
 func (db *Store) ForgetComputed(ctx context.Context) error {
-	return db.exec(ctx, `DELETE FROM opsboard.query_results; DELETE FROM opsboard.query_days; DELETE FROM opsboard.precomputes`)
+	return db.exec(ctx, `DELETE FROM opsboard.query_results; DELETE FROM opsboard.query_days;
+		DELETE FROM opsboard.precomputes; DELETE FROM opsboard.report_prints`)
 }
 
 // Precompute is one dashboard's morning: its views computed once, by one
