@@ -483,7 +483,7 @@ ELAPSED=$(( $(date +%s) - STARTED ))
   echo "How these are measured. (1) is the \`demo-data\` command as a user runs it, under GNU time (wall clock, peak RSS)."
   echo "Before (2)–(5), \`opsboard refresh\` computes the mornings as \`serve\` would (when the command exists: \`opsboard help\`"
   echo "lists it). (2) and (3) start a fresh \`serve\` (\`${SERVE_FLAGS[*]:-}\`) for each page, so that nothing is in its memory,"
-  echo "and time its first request. (4) is the command as a user runs it after the morning, which printed the report and kept the PDF, then with `--fresh`, which starts Chromium and prints. (5): demo-data's data ends"
+  echo "and time its first request. (4) is the command as a user runs it after the morning, which printed the report and kept the PDF, then with \`--fresh\`, which starts Chromium and prints. (5): demo-data's data ends"
   echo "yesterday (day D); \`refresh --date D\` computes the morning of D, which sees the days before D and keeps the settled"
   echo "ones (the cold row: all history); then \`refresh --date D+1\` is timed: the morning after, whose one new day is D."
   echo "The data of D was already in the database during the first run, as in a warehouse loaded in the night; the first"
