@@ -4,6 +4,10 @@
 -- better: higher
 -- aggregate: ratio
 -- sample: customers
+-- settle: 3 days
+-- (A day counts the customers whose first order was placed 60 days before
+-- it, and their repeats all fall before its end: it is complete once its
+-- orders are loaded. Three days leave room for late loads.)
 -- params: channel text = 'all', region text = 'all'
 WITH firsts AS (
     SELECT DISTINCT ON (o.customer_id)

@@ -1,0 +1,111 @@
+package cli_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/opsboard/opsboard/internal/catalog"
+	"github.com/opsboard/opsboard/internal/dbtest"
+	"github.com/opsboard/opsboard/internal/frame"
+	"github.com/opsboard/opsboard/internal/query"
+)
+
+// Every shipped query with a settle window gives, put together from its
+// days (cold, then from the days kept), the numbers its statement gives
+// over the whole range, on the demo data: for a day, a week, four weeks,
+// a quarter and a sparkline, with and without a filter.
+func TestShippedSettledQueriesEqualTheirStatement(t *testing.T) {
+	withDemo(t)
+	cat, err := catalog.Load("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := time.LoadLocation("America/New_York")
+	wh, st := dbtest.Warehouse(t), dbtest.Store(t)
+	daily := query.NewRunner(wh, query.Options{Location: loc, Days: st})
+	whole := query.NewRunner(wh, query.Options{Location: loc})
+	today := query.Today(time.Now(), loc)
+	ctx := context.Background()
+	settled := 0
+	for _, name := range cat.QueryNames() {
+		q := cat.Queries[name]
+		if q.Settle == nil {
+			continue
+		}
+		settled++
+		for _, spec := range []string{"yesterday", "last_7_days", "last_28_days", "last_90_days"} {
+			rng, err := query.ParseRange(spec, today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reqs := []query.Request{{Range: rng}}
+			if _, ok := q.Param("region"); ok {
+				reqs = append(reqs, query.Request{Range: rng, Params: map[string]string{"region": "east"}})
+			}
+			if spec == "last_28_days" && !q.Series() {
+				reqs = append(reqs, query.Request{Range: rng, Slices: weekSlices(rng)})
+			}
+			for _, req := range reqs {
+				want, err := whole.Run(ctx, q, req)
+				if err != nil {
+					t.Fatalf("%s %s %v: %v", name, spec, req.Params, err)
+				}
+				for _, pass := range []string{"cold", "from kept days"} {
+					got, err := daily.Run(ctx, q, req)
+					if err != nil {
+						t.Fatalf("%s %s %v (%s): %v", name, spec, req.Params, pass, err)
+					}
+					if diff := differ(got.Frame, want.Frame); diff != "" {
+						t.Errorf("%s %s %v, %d slices (%s): %s", name, spec, req.Params, len(req.Slices), pass, diff)
+					}
+				}
+			}
+		}
+	}
+	if settled < 8 {
+		t.Errorf("%d shipped queries settle; want at least 8", settled)
+	}
+}
+
+// weekSlices cuts a range into weeks, as a sparkline would.
+func weekSlices(r query.Range) []query.Range {
+	var out []query.Range
+	for from := r.From; from.Before(r.To); from = from.AddDate(0, 0, 7) {
+		out = append(out, query.Range{From: from, To: from.AddDate(0, 0, 7)})
+	}
+	return out
+}
+
+// differ says how got differs from want: numbers within a relative 1e-9
+// (days put together add up in another order than PostgreSQL), instants
+// as instants, other cells exactly.
+func differ(got, want *frame.Frame) string {
+	if fmt.Sprint(got.Columns) != fmt.Sprint(want.Columns) || len(got.Rows) != len(want.Rows) {
+		return fmt.Sprintf("%v with %d rows, want %v with %d", got.Columns, len(got.Rows), want.Columns, len(want.Rows))
+	}
+	for i := range got.Rows {
+		for j, g := range got.Rows[i] {
+			w := want.Rows[i][j]
+			gf, gok := g.(float64)
+			wf, wok := w.(float64)
+			gt, gtok := g.(time.Time)
+			wt, wtok := w.(time.Time)
+			switch {
+			case gok && wok:
+				if math.Abs(gf-wf) > 1e-9*math.Max(1, math.Abs(wf)) {
+					return fmt.Sprintf("row %d %s = %v, want %v", i, got.Columns[j].Name, g, w)
+				}
+			case gtok && wtok:
+				if !gt.Equal(wt) {
+					return fmt.Sprintf("row %d %s = %v, want %v", i, got.Columns[j].Name, g, w)
+				}
+			case fmt.Sprintf("%T %v", g, g) != fmt.Sprintf("%T %v", w, w):
+				return fmt.Sprintf("row %d %s = %T %v, want %T %v", i, got.Columns[j].Name, g, g, w, w)
+			}
+		}
+	}
+	return ""
+}
