@@ -33,6 +33,10 @@ type Query struct {
 	// Settle is what "-- settle: N days" declares (a daily grain and when
 	// a day stops changing); nil when the query declares none.
 	Settle *Settle
+	// Key ("-- key: a, b") names the columns that name a row of a table
+	// with a settle window; the other columns combine across days.
+	Key     []string
+	keyLine int
 	// SQL is the statement alone: without the header, the final ";" and any
 	// whitespace or comments around it, so it can be wrapped in a subquery.
 	SQL   string
@@ -43,7 +47,7 @@ type Query struct {
 var (
 	units         = []string{"count", "percent", "ratio", "score", "currency", "hours", "days"}
 	betters       = []string{"higher", "lower"}
-	headerKeys    = []string{"title", "description", "unit", "better", "params", "aggregate", "sample", "spread", "min_sample", "column", "refresh", "settle"}
+	headerKeys    = []string{"title", "description", "unit", "better", "params", "aggregate", "sample", "spread", "min_sample", "column", "refresh", "settle", "key"}
 	isoCurrencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
 	headerKeyRE   = regexp.MustCompile(`^([a-z_][a-z0-9_]*)(\s*):(.*)$`)
 )
@@ -199,7 +203,7 @@ func (p *queryParser) headerLine(q *Query, line int, comment string) {
 	}
 	key, val := m[1], strings.TrimSpace(m[3])
 	switch key {
-	case "title", "unit", "better", "aggregate", "sample", "spread", "min_sample", "settle":
+	case "title", "unit", "better", "aggregate", "sample", "spread", "min_sample", "settle", "key":
 		if p.seen[key] {
 			p.errorf(line, "%s is set twice", key)
 			return
@@ -228,6 +232,16 @@ func (p *queryParser) headerLine(q *Query, line int, comment string) {
 		p.column(q, line, val)
 	case "settle":
 		p.settle(q, line, val)
+	case "key":
+		q.keyLine = line
+		for _, name := range strings.Split(val, ",") {
+			name = strings.TrimSpace(name)
+			if !isName(name) {
+				p.errorf(line, "key: %q is not a result column name (letters, digits and _)", name)
+				continue
+			}
+			q.Key = append(q.Key, name)
+		}
 	case "refresh":
 		switch val {
 		case "background":

@@ -118,7 +118,7 @@ func TestParseQueryErrors(t *testing.T) {
 		want []string // every error, without the file name
 	}{
 		{"unknown header key", "-- title: T\n-- titel: x" + body,
-			[]string{`2: unknown header key "titel" (known: title, description, unit, better, params, aggregate, sample, spread, min_sample, column, refresh, settle)`}},
+			[]string{`2: unknown header key "titel" (known: title, description, unit, better, params, aggregate, sample, spread, min_sample, column, refresh, settle, key)`}},
 		{"missing title", "-- unit: count" + body,
 			[]string{`1: missing title (start the file with -- title: ...)`}},
 		{"empty title", "-- title:" + body,
@@ -181,7 +181,7 @@ func TestParseQueryErrors(t *testing.T) {
 			[]string{`2:1: a query file holds one query (SELECT, WITH, VALUES or TABLE), not SET`}},
 		{"several problems", "-- titel: T\n-- unit: kg\nSELECT :a; SELECT 2",
 			[]string{
-				`1: unknown header key "titel" (known: title, description, unit, better, params, aggregate, sample, spread, min_sample, column, refresh, settle)`,
+				`1: unknown header key "titel" (known: title, description, unit, better, params, aggregate, sample, spread, min_sample, column, refresh, settle, key)`,
 				`1: missing title (start the file with -- title: ...)`,
 				`2: unknown unit "kg" (known: count, percent, ratio, score, currency, hours, days)`,
 				`3:12: more than one statement`,

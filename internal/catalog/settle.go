@@ -14,12 +14,13 @@ import (
 // days before today (in the business time zone) no longer changes, so
 // its result is kept and never computed again.
 //
-// Two shapes qualify. A query with an aggregate returns one row (a KPI)
+// Three shapes qualify. A query with an aggregate returns one row (a KPI)
 // whose columns combine across days: its value by the aggregate, its
 // sample by sum, its spread pooled, every other column by what its
-// "-- column:" line declares. A query without one is a daily series:
-// its first column is the day, and a range's rows are its days' rows one
-// after the other.
+// "-- column:" line declares. A query with a key ("-- key: lateness")
+// is a table: a row per key, whose other columns combine across the days
+// as a KPI's do. Any other query is a daily series: its first column is
+// the day, and a range's rows are its days' rows one after the other.
 type Settle struct {
 	Days int // a day settles once it is more than Days days before today
 	Line int
@@ -28,7 +29,11 @@ type Settle struct {
 // Series reports whether a query with a settle window is a daily series
 // (rows of its days, one after the other) rather than one row whose
 // columns combine.
-func (q *Query) Series() bool { return q.Settle != nil && q.Metric.Aggregate == "" }
+func (q *Query) Series() bool { return q.Settle != nil && q.Metric.Aggregate == "" && len(q.Key) == 0 }
+
+// Keyed reports whether a query with a settle window is a table whose
+// rows are named by its key columns.
+func (q *Query) Keyed() bool { return q.Settle != nil && len(q.Key) > 0 }
 
 // Column aggregates: how a result column combines across days.
 const (
@@ -75,6 +80,14 @@ func (p *queryParser) checkSettle(q *Query) {
 		}
 	}
 	s := q.Settle
+	switch {
+	case len(q.Key) > 0 && s == nil:
+		p.errorf(q.keyLine, "key: is for a query with a settle window (it names the rows its days combine into)")
+	case len(q.Key) > 0 && q.Metric.Aggregate != "":
+		p.errorf(q.keyLine, "key: a query with an aggregate returns one row; leave the key out, or the aggregate")
+	case len(q.Key) > 0 && q.Metric.Spread != "":
+		p.errorf(q.keyLine, "key: a table's columns combine by their column lines; a pooled spread is for a query with an aggregate")
+	}
 	if s == nil {
 		return
 	}
@@ -92,18 +105,30 @@ func (p *queryParser) checkSettle(q *Query) {
 	}
 }
 
-// checkSettledColumns reports result columns of a one-row query with a
-// settle window that do not say how they combine across days.
+// checkSettledColumns reports result columns of a one-row query or a
+// table with a settle window that do not say how they combine across
+// days, and key columns the query does not return.
 func (q *Query) checkSettledColumns(cols []string) Errors {
 	if q.Settle == nil || q.Series() || len(cols) == 0 {
 		return nil
 	}
+	var errs Errors
 	value := cols[0]
 	if slices.Contains(cols, "value") {
 		value = "value"
 	}
-	var errs Errors
+	if q.Keyed() {
+		value = ""
+		for _, k := range q.Key {
+			if !slices.Contains(cols, k) {
+				errs = append(errs, &Error{File: q.File, Line: q.keyLine, Msg: fmt.Sprintf("key: the query returns no column %q", k)})
+			}
+		}
+	}
 	for _, c := range cols {
+		if slices.Contains(q.Key, c) {
+			continue
+		}
 		i := slices.IndexFunc(q.Columns, func(m ColumnMeta) bool { return m.Name == c })
 		switch {
 		case c == value && i >= 0 && q.Columns[i].Aggregate != "":
@@ -111,9 +136,13 @@ func (q *Query) checkSettledColumns(cols []string) Errors {
 				Msg: fmt.Sprintf("column %s: the value combines by the query's aggregate (%s); it takes no aggregate of its own", c, q.Metric.Aggregate)})
 		case c == value || c == q.Metric.Sample || c == q.Metric.Spread:
 		case i < 0 || q.Columns[i].Aggregate == "":
+			or := "or leave the column out"
+			if q.Keyed() {
+				or = "or add it to key: when it names the row"
+			}
 			errs = append(errs, &Error{File: q.File, Line: q.Settle.Line,
-				Msg: fmt.Sprintf("settle: column %q does not say how its days combine: add -- column: %s aggregate=%s, or leave the column out",
-					c, c, strings.Join(ColumnAggregates, "|"))})
+				Msg: fmt.Sprintf("settle: column %q does not say how its days combine: add -- column: %s aggregate=%s, %s",
+					c, c, strings.Join(ColumnAggregates, "|"), or)})
 		}
 	}
 	return errs

@@ -58,6 +58,9 @@ func TestSettleIsChecked(t *testing.T) {
 		"-- title: T\n-- column: x aggregate=mean sample=n" + rng:                                         `2: column x: its sample n must add up across days`,
 		"-- title: T\n-- aggregate: mean\n-- sample: n\n-- spread: sd\n-- column: sd aggregate=max" + rng: `5: column sd: the spread combines as a pooled standard deviation`,
 		"-- title: T\n-- aggregate: ratio\n-- sample: n\n-- column: n aggregate=max" + rng:                `4: column n: the sample adds up across days`,
+		"-- title: T\n-- key: x" + rng:                                                                    `2: key: is for a query with a settle window`,
+		"-- title: T\n-- settle: 1 day\n-- aggregate: sum\n-- key: x" + rng:                               `4: key: a query with an aggregate returns one row`,
+		"-- title: T\n-- settle: 1 day\n-- key: x, 9y" + rng:                                              `3: key: "9y" is not a result column name`,
 	} {
 		_, err := ParseQuery("x", "sql/x.sql", []byte(src))
 		if err == nil || !strings.Contains(err.Error(), "sql/x.sql:"+want) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/opsboard/opsboard/internal/apperr"
@@ -281,7 +282,7 @@ func (r *Runner) statementDays(ctx context.Context, q *catalog.Query, req Reques
 		return nil, apperr.Invalid("%s: %v", q.Name, err)
 	}
 	opts := warehouse.RunOptions{Timeout: r.timeout(req), TimeZone: loc.String(), MaxRows: r.opts.MaxRows}
-	if !q.Series() && opts.MaxRows > 0 {
+	if !q.Series() && !q.Keyed() && opts.MaxRows > 0 {
 		opts.MaxRows = max(opts.MaxRows, len(days)) // one row a day
 	}
 	release, err := r.gate.enter(ctx, req.Visitor, req.Anonymous)
@@ -357,30 +358,88 @@ func combine(q *catalog.Query, days []*frame.Frame) (*frame.Frame, error) {
 		}
 		return out, nil
 	}
-	for _, f := range days {
+	if q.Keyed() {
+		return combineKeyed(q, out, days)
+	}
+	rows := make([][]any, len(days))
+	for j, f := range days {
 		if len(f.Rows) != 1 {
 			return nil, fmt.Errorf("the query returned %d rows for a day; one with an aggregate and a settle window returns one row", len(f.Rows))
 		}
+		rows[j] = f.Rows[0]
 	}
+	row, err := combineRow(q, cols, rows, days[0].FirstNumeric())
+	if err != nil {
+		return nil, err
+	}
+	out.Rows = append(out.Rows, row)
+	return out, nil
+}
+
+// combineKeyed puts the days of a table together: one row per key, in
+// the order the keys first appear day after day, each combining the rows
+// of its days.
+func combineKeyed(q *catalog.Query, out *frame.Frame, days []*frame.Frame) (*frame.Frame, error) {
+	var key []int
+	for _, name := range q.Key {
+		i := out.Index(name)
+		if i < 0 {
+			return nil, fmt.Errorf("the query returns no column %q, which its key names", name)
+		}
+		key = append(key, i)
+	}
+	var order []string
+	groups := map[string][][]any{}
+	for _, f := range days {
+		out.Truncated = out.Truncated || f.Truncated
+		for _, row := range f.Rows {
+			var b strings.Builder
+			for _, i := range key {
+				fmt.Fprintf(&b, "%T %v\x00", row[i], row[i])
+			}
+			k := b.String()
+			if _, ok := groups[k]; !ok {
+				order = append(order, k)
+			}
+			groups[k] = append(groups[k], row)
+		}
+	}
+	for _, k := range order {
+		row, err := combineRow(q, out.Columns, groups[k], -1)
+		if err != nil {
+			return nil, err
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	return out, nil
+}
+
+// combineRow combines the rows of one result row's days: the value (at
+// index value; -1 for a table) by the query's aggregate, its sample by
+// sum, its spread pooled, key columns as the first day has them and every
+// other column by what its "-- column:" line declares.
+func combineRow(q *catalog.Query, cols []frame.Column, rows [][]any, value int) ([]any, error) {
 	column := func(i int) []any {
-		vals := make([]any, len(days))
-		for j, f := range days {
-			vals[j] = f.Rows[0][i]
+		vals := make([]any, len(rows))
+		for j, r := range rows {
+			vals[j] = r[i]
 		}
 		return vals
 	}
 	index := func(name string) (int, error) {
-		i := days[0].Index(name)
+		i := slices.IndexFunc(cols, func(c frame.Column) bool { return c.Name == name })
 		if i < 0 {
 			return 0, fmt.Errorf("the query returns no column %q", name)
 		}
 		return i, nil
 	}
-	value := days[0].FirstNumeric()
 	row := make([]any, len(cols))
 	for i, c := range cols {
 		agg, weight := "", ""
 		switch {
+		case slices.Contains(q.Key, c.Name):
+			row[i] = rows[0][i]
+			continue
 		case i == value:
 			agg, weight = q.Metric.Aggregate, q.Metric.Sample
 			if agg != catalog.Sum {
@@ -388,7 +447,7 @@ func combine(q *catalog.Query, days []*frame.Frame) (*frame.Frame, error) {
 			}
 		case c.Name == q.Metric.Sample:
 			agg = catalog.ColumnSum
-		case c.Name == q.Metric.Spread:
+		case c.Name == q.Metric.Spread && value >= 0:
 			agg = "spread"
 		default:
 			if j := slices.IndexFunc(q.Columns, func(m catalog.ColumnMeta) bool { return m.Name == c.Name }); j >= 0 {
@@ -418,8 +477,7 @@ func combine(q *catalog.Query, days []*frame.Frame) (*frame.Frame, error) {
 			return nil, err
 		}
 	}
-	out.Rows = append(out.Rows, row)
-	return out, nil
+	return row, nil
 }
 
 // sum adds up a column's days as SQL's sum does: NULL days add nothing,

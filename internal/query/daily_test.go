@@ -133,6 +133,20 @@ SELECT placed_at::date AS day, channel, count(*) AS orders, sum(amount) AS reven
 FROM settle_orders
 WHERE placed_at >= :from::date AND placed_at < :to::date AND (:channel = 'all' OR channel = :channel)
 GROUP BY 1, 2 ORDER BY 1, 2`,
+	"by_channel": `-- title: Orders by channel
+-- settle: 2 days
+-- key: channel
+-- sample: orders
+-- column: revenue aggregate=sum
+-- column: mean_amount aggregate=mean sample=orders
+-- column: biggest aggregate=max
+-- params: channel text = 'all'
+WITH channels (channel) AS (VALUES ('app'), ('marketplace'), ('web'))
+SELECT c.channel, count(o.amount) AS orders, sum(o.amount) AS revenue, avg(o.amount)::float8 AS mean_amount, max(o.amount) AS biggest
+FROM channels c
+LEFT JOIN settle_orders o ON o.channel = c.channel AND o.placed_at >= :from::date AND o.placed_at < :to::date
+WHERE :channel = 'all' OR c.channel = :channel
+GROUP BY 1 ORDER BY 1`,
 }
 
 func settleQuery(t *testing.T, name string) *catalog.Query {

@@ -3,6 +3,10 @@
 -- unit: score
 -- better: higher
 -- sample: responses
+-- settle: 3 days
+-- (Answers count on the day they came in, as for the CSAT tile.)
+-- key: lateness, sort
+-- column: csat aggregate=mean sample=responses
 -- params: channel text = 'all', region text = 'all'
 WITH buckets (sort, lateness) AS (
     VALUES (1, 'On time'), (2, '1 day late'), (3, '2-3 days late'), (4, '4+ days late')

@@ -2,6 +2,13 @@
 -- description: Of new customers whose first order was delivered, the share who ordered again within 60 days, by how late that first order arrived. It covers the customers whose 60 days ran out in the period (first order placed 60 days before it), so every answer is final. Cancelled orders do not count as a repeat.
 -- unit: percent
 -- better: higher
+-- settle: 3 days
+-- (A day counts the new customers whose first order was placed 60 days
+-- before it; their repeats all fall before its end.)
+-- key: lateness, sort
+-- column: customers aggregate=sum
+-- column: repeat_customers aggregate=sum
+-- column: repeat_rate aggregate=mean sample=customers
 -- params: channel text = 'all', region text = 'all'
 WITH buckets (sort, lateness) AS (
     VALUES (1, 'On time'), (2, '1 day late'), (3, '2-3 days late'), (4, '4+ days late')
