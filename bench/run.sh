@@ -6,7 +6,7 @@
 # OPSBOARD_BENCH_DATABASE_URL, else the local server on 127.0.0.1:5432 when
 # it answers (trust auth, user postgres), else opsboard's embedded cluster in
 # a temporary directory. It creates its own databases (opsboard_bench_s1,
-# opsboard_bench_s10) and drops them at the end (BENCH_KEEP=1 keeps them).
+# opsboard_bench_s10, and for scale 30 opsboard_bench_s30 and opsboard_bench_s10y1) and drops them at the end (BENCH_KEEP=1 keeps them).
 # All traffic stays on 127.0.0.1; every load is bounded in count and time.
 #
 # Knobs: BENCH_WARM_REQUESTS (per level, default 10000), BENCH_QUERY_RUNS
@@ -126,7 +126,7 @@ else
   fi
 fi
 BENCH_DBS=(opsboard_bench_s1 opsboard_bench_s10)
-if [ "$SCALE30" != 0 ]; then BENCH_DBS+=(opsboard_bench_s30); fi
+if [ "$SCALE30" != 0 ]; then BENCH_DBS+=(opsboard_bench_s30 opsboard_bench_s10y1); fi
 for db in "${BENCH_DBS[@]}"; do
   "$QB" -admin "$ADMIN_URL" -dropdb "$db" >/dev/null
   DBS+=("$db")
@@ -346,6 +346,12 @@ else
     refresh_pair 30 "$URL30"
     read -r cold10 day10 <"$WORK/refresh10.txt"
     read -r cold30 day30 <"$WORK/refresh30.txt"
+    # The same day's volume with half the history: scale 10 over one year.
+    URL10Y1=$("$QB" -admin "$ADMIN_URL" -createdb opsboard_bench_s10y1)
+    log "demo-data --scale 10 --days 365"
+    DATABASE_URL=$URL10Y1 "$OPSB" demo-data --scale 10 --days 365 >"$WORK/load10y1.out" 2>&1 || cat "$WORK/load10y1.out" >&2
+    refresh_pair 10y1 "$URL10Y1"
+    read -r cold10y1 day10y1 <"$WORK/refresh10y1.txt"
     # The second refresh computed the morning of today (the data ends
     # yesterday): the pages below find it, as after serve's own.
     REFRESHED=1
@@ -398,6 +404,7 @@ else
   if [ "$REFRESHED" = 1 ]; then
     S30_ROWS+=("| (5) \`opsboard refresh\` for one new day, scale 30 | $(fmt_s "$day30") | the same at scale 10: $(fmt_s "$day10") | $(ratio "$day30" "$day10") | ≤ ×1.3 of scale 10: $(verdict "$(awk -v a="$day30" -v b="$day10" 'BEGIN{print a/b}')" 1.3001) |")
     S30_ROWS+=("| (5) \`opsboard refresh\`, cold (no day kept yet), scale 30 | $(fmt_s "$cold30") | the same at scale 10: $(fmt_s "$cold10") | $(ratio "$cold30" "$cold10") | – |")
+    S30_ROWS+=("| (5) \`opsboard refresh\` for one new day, scale 10 over two years (the default) | $(fmt_s "$day10") | the same over one year (\`demo-data --scale 10 --days 365\`: the same rows a day, half the history): $(fmt_s "$day10y1") | $(ratio "$day10" "$day10y1") | – (the cost follows the new day, not the history: about ×1) |")
   else
     S30_ROWS+=("| (5) \`opsboard refresh\` for one new day | not measured: opsboard refresh missing | – | – | – |")
   fi
