@@ -65,6 +65,11 @@ type Service struct {
 // enough to be shown, marked stale, while the data database is down.
 const keepExpired = 7 * 24 * time.Hour
 
+// keptBytes bounds the results kept in the store: past it, those that
+// expire first go (a morning's views take a few megabytes; ranges picked
+// by visitors add more).
+const keptBytes = 512 << 20
+
 // Outcome is what one dashboard's morning computed.
 type Outcome struct {
 	Dashboard string
@@ -120,12 +125,13 @@ func Morning(c *catalog.Catalog, d *catalog.Dashboard, day time.Time, loc *time.
 
 // Tick computes the mornings that are due and not claimed yet: those
 // whose time has passed today (at once, for a process started later).
-// Once an hour it also deletes results that expired a week ago.
+// Once an hour it also deletes results that expired a week ago, and the
+// earliest to expire past keptBytes.
 func (s *Service) Tick(ctx context.Context) {
 	c := s.Catalog()
 	now := s.now()
 	if now.Sub(s.pruned) >= time.Hour {
-		if n, err := s.Store.PruneResults(ctx, now.Add(-keepExpired)); err != nil {
+		if n, err := s.Store.PruneResults(ctx, now.Add(-keepExpired), keptBytes); err != nil {
 			s.Log.Warn("precompute: cannot delete expired results", "err", err)
 		} else {
 			s.pruned = now

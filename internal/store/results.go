@@ -38,11 +38,23 @@ func (db *Store) SaveResult(ctx context.Context, key, query string, frame []byte
 }
 
 // PruneResults deletes the results and report prints that expired before
-// the given time and returns how many went.
-func (db *Store) PruneResults(ctx context.Context, before time.Time) (int64, error) {
+// the given time, then, while the results kept take more than maxBytes,
+// those that expire first, and returns how many went.
+func (db *Store) PruneResults(ctx context.Context, before time.Time, maxBytes int64) (int64, error) {
 	var n int64
-	for _, table := range []string{"opsboard.query_results", "opsboard.report_prints"} {
-		res, err := db.x.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at < $1`, before)
+	for _, d := range []struct {
+		stmt string
+		arg  any
+	}{
+		{`DELETE FROM opsboard.query_results WHERE expires_at < $1`, before},
+		{`DELETE FROM opsboard.report_prints WHERE expires_at < $1`, before},
+		{`DELETE FROM opsboard.query_results WHERE key IN (
+			SELECT key FROM (
+				SELECT key, sum(octet_length(frame) + octet_length(key)) OVER (ORDER BY expires_at DESC, key) AS kept
+				FROM opsboard.query_results) r
+			WHERE kept > $1)`, maxBytes},
+	} {
+		res, err := db.x.ExecContext(ctx, d.stmt, d.arg)
 		if err != nil {
 			return n, err
 		}
