@@ -65,6 +65,10 @@ type Service struct {
 // enough to be shown, marked stale, while the data database is down.
 const keepExpired = 7 * 24 * time.Hour
 
+// keepUnusedDays is how long the settled days of a query and key stay
+// once no day is added to them (query.DayStore).
+const keepUnusedDays = 30 * 24 * time.Hour
+
 // keptBytes bounds the results kept in the store: past it, those that
 // expire first go (a morning's views take a few megabytes; ranges picked
 // by visitors add more).
@@ -125,18 +129,23 @@ func Morning(c *catalog.Catalog, d *catalog.Dashboard, day time.Time, loc *time.
 
 // Tick computes the mornings that are due and not claimed yet: those
 // whose time has passed today (at once, for a process started later).
-// Once an hour it also deletes results that expired a week ago, and the
-// earliest to expire past keptBytes.
+// Once an hour it also deletes results that expired a week ago, the
+// earliest to expire past keptBytes, and settled days unused for 30 days.
 func (s *Service) Tick(ctx context.Context) {
 	c := s.Catalog()
 	now := s.now()
 	if now.Sub(s.pruned) >= time.Hour {
-		if n, err := s.Store.PruneResults(ctx, now.Add(-keepExpired), keptBytes); err != nil {
+		n, err := s.Store.PruneResults(ctx, now.Add(-keepExpired), keptBytes)
+		var days int64
+		if err == nil {
+			days, err = s.Store.PruneQueryDays(ctx, now.Add(-keepUnusedDays))
+		}
+		if err != nil {
 			s.Log.Warn("precompute: cannot delete expired results", "err", err)
 		} else {
 			s.pruned = now
-			if n > 0 {
-				s.Log.Info("precompute: deleted expired results", "results", n)
+			if n > 0 || days > 0 {
+				s.Log.Info("precompute: deleted expired results", "results", n, "days", days)
 			}
 		}
 	}

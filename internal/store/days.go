@@ -62,6 +62,21 @@ func (db *Store) ForgetQueryDays(ctx context.Context, since time.Time) (int64, e
 	return res.RowsAffected()
 }
 
+// PruneQueryDays deletes the days of every query and key to which no day
+// was added since the given time: a key the morning or a page still uses
+// gains a day a day, so these belong to statements since edited, filter
+// values gone, ranges nobody asks for again. It returns how many went.
+func (db *Store) PruneQueryDays(ctx context.Context, unusedSince time.Time) (int64, error) {
+	res, err := db.x.ExecContext(ctx, `
+		DELETE FROM opsboard.query_days d
+		USING (SELECT query, key FROM opsboard.query_days GROUP BY 1, 2 HAVING max(computed_at) < $1) unused
+		WHERE d.query = unused.query AND d.key = unused.key`, unusedSince)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // dayOf is the calendar date of t at UTC midnight, as days are keyed.
 // (Days go to PostgreSQL as text: a time.Time would be turned into a date
 // in the session's time zone.)
