@@ -13,7 +13,6 @@ package demo
 
 import (
 	"context"
-	"fmt"
 	"github.com/lib/pq"
 	"strings"
 	"time"
@@ -121,14 +120,12 @@ func Load(ctx context.Context, db *pg.Admin, opts Options) (Stats, error) {
 	}
 	// One simulation feeds every table, in rounds of a few days (rows.go);
 	// pg.Admin.Load's own counts are per COPY, so the rounds count rows.
+	// The rows are copied frozen, which also sets the visibility map (as a
+	// VACUUM would), so that index-only scans need not visit the tables;
+	// finish's ANALYZE tells the planner so.
 	rows := make(map[string]int64, len(tableNames))
 	if _, err := db.Load(ctx, "public", schema, newSim(o).tables(rows), finish); err != nil {
 		return Stats{}, err
-	}
-	// VACUUM sets the visibility map, so that index-only scans need not
-	// visit the table. It cannot run inside the load's transaction.
-	if err := db.Exec(ctx, vacuum); err != nil {
-		return Stats{}, fmt.Errorf("demo data: vacuum: %w", err)
 	}
 	y, m, d := o.Now.In(o.Location).Date()
 	return Stats{
@@ -257,5 +254,3 @@ CREATE INDEX ON returns (requested_at);
 
 ANALYZE customers, orders, support_tickets, csat_responses, nps_responses, returns;
 `
-
-const vacuum = `VACUUM public.customers, public.orders, public.support_tickets, public.csat_responses, public.nps_responses, public.returns`

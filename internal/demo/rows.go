@@ -71,7 +71,7 @@ func (s *sim) tables(rows map[string]int64) []pg.Table {
 	for _, r := range s.rounds() {
 		for _, t := range r.tables {
 			def := tableDefs[t]
-			out = append(out, pg.Table{Name: def.name, Columns: def.columns, Rows: func(emit func(values ...any) error) error {
+			out = append(out, pg.Table{Name: def.name, Columns: def.columns, Frozen: true, Rows: func(emit func(values ...any) error) error {
 				s.advance(r.to)
 				n, err := s.rows.copyOut(t, emit)
 				rows[def.name] += n

@@ -85,6 +85,10 @@ type Table struct {
 	// Rows calls emit once per row, in column order; it stops early when emit
 	// returns an error and returns that error.
 	Rows func(emit func(values ...any) error) error
+	// Frozen writes the rows already frozen and all-visible (COPY FREEZE),
+	// so that no VACUUM has to visit them. Load's setup must have created
+	// (or truncated) the table.
+	Frozen bool
 }
 
 // Load runs setup (DDL, one script) and then COPYs every table, all in one
@@ -121,7 +125,12 @@ func (a *Admin) Load(ctx context.Context, schema, setup string, tables []Table, 
 }
 
 func copyTable(ctx context.Context, tx *sqlx.Tx, t Table) (int64, error) {
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(t.Name, t.Columns...))
+	// lib/pq runs any statement that starts with COPY as a COPY FROM STDIN.
+	query := pq.CopyIn(t.Name, t.Columns...)
+	if t.Frozen {
+		query += " WITH (FREEZE)"
+	}
+	stmt, err := tx.PrepareContext(ctx, query)
 	if err != nil {
 		return 0, err
 	}
