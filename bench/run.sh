@@ -104,7 +104,7 @@ LG="$WORK/loadgen"
 # The scheduler would produce reports (with Chromium) in the background of
 # the load runs: turn it off where serve has the flag.
 SERVE_FLAGS=()
-if "$OPSB" serve -h 2>&1 | grep -q -- '-scheduler'; then SERVE_FLAGS+=(--scheduler=false); fi
+if "$OPSB" serve -h 2>&1 | grep -- '-scheduler' >/dev/null; then SERVE_FLAGS+=(--scheduler=false); fi
 
 # ---------------------------------------------------------------- PostgreSQL
 DB_SOURCE=""
@@ -207,7 +207,7 @@ if [ -n "$CHROME" ]; then
   log "report: cold command ($REPORT_K runs) and the Chromium print baseline"
   # Each run prints: a run after the first would read the first's kept PDF.
   FRESH=()
-  if "$OPSB" report --help 2>&1 | grep -q -- '-fresh'; then FRESH=(--fresh); fi
+  if "$OPSB" report --help 2>&1 | grep -- '-fresh' >/dev/null; then FRESH=(--fresh); fi
   for i in $(seq 1 "$REPORT_K"); do
     DATABASE_URL=$URL1 OWN_RSS=1 timed "$WORK/report$i.out" "$OPSB" report ops-daily --format pdf "${FRESH[@]}" --out "$WORK/report$i.pdf"
     cut -d' ' -f1 "$WORK/report$i.out.stat" >>"$WORK/report_wall.txt"
@@ -278,7 +278,7 @@ log "query overhead, scale 10 ($(( (QUERY_N + 1) / 2 )) runs each)"
 # report, and the morning precompute for one new day against scale 10's.
 S30_ROWS=()
 S30_NOTES=()
-has_refresh() { "$OPSB" help 2>&1 | grep -q '^  refresh '; }
+has_refresh() { "$OPSB" help 2>&1 | grep '^  refresh ' >/dev/null; }
 # day_after YYYY-MM-DD
 day_after() { date -u -d "$1 + 1 day" +%F; }
 # refresh_pair SCALE URL: the morning precompute on data that ends on day D
@@ -384,7 +384,7 @@ else
     # The same command printing anew (--fresh: Chromium started, the
     # morning's PDF not read), when this version has the flag.
     : >"$WORK/report30f_wall.txt"
-    if "$OPSB" report --help 2>&1 | grep -q -- '-fresh'; then
+    if "$OPSB" report --help 2>&1 | grep -- '-fresh' >/dev/null; then
       for i in $(seq 1 "$REPORT_K"); do
         DATABASE_URL=$URL30 OWN_RSS=1 timed "$WORK/report30f_$i.out" "$OPSB" report ops-daily --format pdf --fresh --out "$WORK/report30f_$i.pdf" || log "report --fresh at scale 30 failed"
         cut -d' ' -f1 "$WORK/report30f_$i.out.stat" >>"$WORK/report30f_wall.txt"

@@ -35,6 +35,7 @@ func (e *env) producer(cat *catalog.Catalog) (*report.Producer, error) {
 		Catalog: func() *catalog.Catalog { return cat }, Runner: e.runner(),
 		Location: e.cfg.Location, Chrome: e.cfg.Chrome,
 		Events: e.reportEvents(func() *catalog.Catalog { return p.Definitions() }),
+		Log:    e.log,
 	}
 	if e.db != nil {
 		cfg.Prints = e.db // PDFs printed once, by the morning or the first run

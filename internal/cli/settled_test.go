@@ -16,50 +16,60 @@ import (
 // Every shipped query with a settle window gives, put together from its
 // days (cold, then from the days kept), the numbers its statement gives
 // over the whole range, on the demo data: for a day, a week, four weeks,
-// a quarter and a sparkline, with and without a filter.
+// a quarter, a range whose 60 days before reach back past the data's
+// first day, and a sparkline, with and without a filter, in the zone the
+// data was loaded in and in another.
 func TestShippedSettledQueriesEqualTheirStatement(t *testing.T) {
 	withDemo(t)
 	cat, err := catalog.Load("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	loc, _ := time.LoadLocation("America/New_York")
-	wh, st := dbtest.Warehouse(t), dbtest.Store(t)
-	daily := query.NewRunner(wh, query.Options{Location: loc, Days: st})
-	whole := query.NewRunner(wh, query.Options{Location: loc})
-	today := query.Today(time.Now(), loc)
+	newYork, _ := time.LoadLocation("America/New_York")
+	wh := dbtest.Warehouse(t)
 	ctx := context.Background()
 	settled := 0
-	for _, name := range cat.QueryNames() {
-		q := cat.Queries[name]
-		if q.Settle == nil {
-			continue
-		}
-		settled++
+	for _, loc := range []*time.Location{newYork, time.UTC} {
+		// Each zone keeps its days apart (they are keyed by it).
+		daily := query.NewRunner(wh, query.Options{Location: loc, Days: dbtest.Store(t)})
+		whole := query.NewRunner(wh, query.Options{Location: loc})
+		today := query.Today(time.Now(), loc)
+		first := today.AddDate(0, 0, -400) // withDemo's first day
+		ranges := map[string]query.Range{"near the first day": {From: first.AddDate(0, 0, 30), To: first.AddDate(0, 0, 90)}}
 		for _, spec := range []string{"yesterday", "last_7_days", "last_28_days", "last_90_days"} {
-			rng, err := query.ParseRange(spec, today)
-			if err != nil {
+			if ranges[spec], err = query.ParseRange(spec, today); err != nil {
 				t.Fatal(err)
 			}
-			reqs := []query.Request{{Range: rng}}
-			if _, ok := q.Param("region"); ok {
-				reqs = append(reqs, query.Request{Range: rng, Params: map[string]string{"region": "east"}})
+		}
+		for _, name := range cat.QueryNames() {
+			q := cat.Queries[name]
+			if q.Settle == nil {
+				continue
 			}
-			if spec == "last_28_days" && !q.Series() && !q.Keyed() {
-				reqs = append(reqs, query.Request{Range: rng, Slices: weekSlices(rng)})
+			if loc == newYork {
+				settled++
 			}
-			for _, req := range reqs {
-				want, err := whole.Run(ctx, q, req)
-				if err != nil {
-					t.Fatalf("%s %s %v: %v", name, spec, req.Params, err)
+			for what, rng := range ranges {
+				reqs := []query.Request{{Range: rng}}
+				if _, ok := q.Param("region"); ok {
+					reqs = append(reqs, query.Request{Range: rng, Params: map[string]string{"region": "east"}})
 				}
-				for _, pass := range []string{"cold", "from kept days"} {
-					got, err := daily.Run(ctx, q, req)
+				if what == "last_28_days" && !q.Series() && !q.Keyed() {
+					reqs = append(reqs, query.Request{Range: rng, Slices: weekSlices(rng)})
+				}
+				for _, req := range reqs {
+					want, err := whole.Run(ctx, q, req)
 					if err != nil {
-						t.Fatalf("%s %s %v (%s): %v", name, spec, req.Params, pass, err)
+						t.Fatalf("%s %s %v in %s: %v", name, what, req.Params, loc, err)
 					}
-					if diff := differ(got.Frame, want.Frame); diff != "" {
-						t.Errorf("%s %s %v, %d slices (%s): %s", name, spec, req.Params, len(req.Slices), pass, diff)
+					for _, pass := range []string{"cold", "from kept days"} {
+						got, err := daily.Run(ctx, q, req)
+						if err != nil {
+							t.Fatalf("%s %s %v in %s (%s): %v", name, what, req.Params, loc, pass, err)
+						}
+						if diff := differ(got.Frame, want.Frame); diff != "" {
+							t.Errorf("%s %s %v in %s, %d slices (%s): %s", name, what, req.Params, loc, len(req.Slices), pass, diff)
+						}
 					}
 				}
 			}

@@ -294,6 +294,12 @@ func (r *Runner) statementDays(ctx context.Context, q *catalog.Query, req Reques
 	if err != nil {
 		return nil, err
 	}
+	if q.Keyed() && f.Truncated {
+		// The rows past the limit may be any day's: a key's days would
+		// combine without some of them.
+		return nil, apperr.Invalid("settle (line %d): the table's days have more than %d rows together; leave settle out, or return fewer keys",
+			q.Settle.Line, opts.MaxRows)
+	}
 	if o, ok := r.opts.Days.(DaysObserver); ok {
 		o.DaysComputed(q.Name, slices.Clone(days))
 	}

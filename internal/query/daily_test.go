@@ -420,4 +420,12 @@ func TestSettleShapeIsCheckedOnTheResult(t *testing.T) {
 			t.Errorf("%s:\ngot %v, want an invalid-definition error naming the file and saying %q", src, err, want)
 		}
 	}
+	// A table whose days have more rows than the runner keeps fails rather
+	// than combining some of its days: 3 channels a day, 7 days, 10 rows.
+	limited := query.NewRunner(dbtest.Warehouse(t), query.Options{Days: days, MaxRows: 10, Now: func() time.Time { return time.Date(2026, 4, 5, 12, 0, 0, 0, time.UTC) }})
+	tokyo, _ := time.LoadLocation("Asia/Tokyo") // days no other test kept
+	_, err := limited.Run(ctx, settleQuery(t, "by_channel"), query.Request{Range: req.Range, Location: tokyo})
+	if !errors.Is(err, apperr.ErrInvalid) || !strings.Contains(err.Error(), "more than 10 rows") {
+		t.Errorf("a table cut at the row limit: got %v, want an error saying it has more than 10 rows", err)
+	}
 }

@@ -488,14 +488,14 @@ const keyVersion = 1
 
 // cacheKey names a result: the query's statement and arguments, the time
 // zone and row limit, and what the query declares about its numbers (unit,
-// metric model, columns, settle window), so that a result kept before the
+// metric model, columns, settle window and key), so that a result kept before the
 // definitions changed, in memory or in the store, is not shown after.
 func cacheKey(q *catalog.Query, sql string, args []any, loc *time.Location, maxRows int) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "v%d\x00%q\x00%q\x00%s\x00%d", keyVersion, q.Name, sql, loc, maxRows)
 	fmt.Fprintf(h, "\x00%q\x00%#v\x00%#v", q.Unit, q.Metric, q.Columns)
 	if q.Settle != nil {
-		fmt.Fprintf(h, "\x00%#v", *q.Settle)
+		fmt.Fprintf(h, "\x00%#v\x00%q", *q.Settle, q.Key)
 	}
 	for _, a := range args {
 		fmt.Fprintf(h, "\x00%T:%#v", a, a)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -36,6 +37,7 @@ type Producer struct {
 	chrome   string
 	events   func(ctx context.Context, dashboard string, r query.Range) ([]dashboard.Annotation, error)
 	prints   PrintStore
+	log      *slog.Logger
 
 	mu    sync.Mutex // guards catalog and print
 	print *printServer
@@ -57,6 +59,8 @@ type Config struct {
 	// Prints, when set, keeps each PDF printed, read back when the same
 	// page is printed again (opsboard's store).
 	Prints PrintStore
+	// Log, when set, is told about prints made ahead that failed.
+	Log *slog.Logger
 }
 
 // NewProducer returns a producer; Chromium starts on first use.
@@ -69,8 +73,12 @@ func NewProducer(cfg Config) (*Producer, error) {
 	if err != nil {
 		return nil, err
 	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Producer{catalog: cfg.Catalog, runner: cfg.Runner, pages: pages, assets: assets,
-		location: cfg.Location, chrome: cfg.Chrome, events: cfg.Events, prints: cfg.Prints}, nil
+		location: cfg.Location, chrome: cfg.Chrome, events: cfg.Events, prints: cfg.Prints, log: log}, nil
 }
 
 // Definitions are the definitions the producer renders from now.
@@ -224,7 +232,8 @@ func (p *Producer) view(ctx context.Context, r *catalog.Report, date, until time
 // and its norms), keeps the results until the given time and, with a
 // print store and Chromium at hand, prints its PDF and keeps that too: the
 // morning's precompute, so that the run at its hour reads them. It returns
-// the view's failures, and the print's.
+// the view's failures. A failed print is logged, not returned: the numbers
+// are computed, and the run prints again.
 func (p *Producer) Precompute(ctx context.Context, name string, date, until time.Time) ([]string, error) {
 	r, err := p.Lookup(name)
 	if err != nil {
@@ -234,15 +243,14 @@ func (p *Producer) Precompute(ctx context.Context, name string, date, until time
 	if err != nil {
 		return nil, err
 	}
-	fails := o.Failures
 	if p.prints != nil && !o.Partial() {
 		if _, err := browser.Find(p.chrome); err == nil {
 			if _, err := p.PDF(ctx, o); err != nil {
-				fails = append(fails, "PDF: "+err.Error())
+				p.log.Warn("report: printing ahead failed; the run prints again", "report", name, "err", err)
 			}
 		}
 	}
-	return fails, nil
+	return o.Failures, nil
 }
 
 func failures(v *dashboard.View) []string {

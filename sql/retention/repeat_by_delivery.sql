@@ -1,5 +1,5 @@
 -- title: Repeat purchase by first-delivery experience
--- description: Of new customers whose first order was delivered, the share who ordered again within 60 days, by how late that first order arrived. It covers the customers whose 60 days ran out in the period (first order placed 60 days before it), so every answer is final. Cancelled orders do not count as a repeat.
+-- description: Of new customers whose first order was delivered, the share who ordered again within 60 days, by how late that first order arrived. It covers the customers whose 60 days ran out in the period (first order placed 60 days before it), so every answer is final. A customer is new when their account was created within a day of their first order. Cancelled orders do not count as a repeat.
 -- unit: percent
 -- better: higher
 -- settle: 3 days
@@ -14,12 +14,13 @@ WITH buckets (sort, lateness) AS (
     VALUES (1, 'On time'), (2, '1 day late'), (3, '2-3 days late'), (4, '4+ days late')
 ),
 firsts AS (
+    -- As in kpi/repeat_rate: new customers by their first order's day.
     SELECT DISTINCT ON (o.customer_id)
-           o.customer_id, o.placed_at, o.promised_at, o.delivered_at, o.channel, o.region
+           o.customer_id, o.placed_at, c.created_at, o.promised_at, o.delivered_at, o.channel, o.region
     FROM customers c
     JOIN orders o ON o.customer_id = c.customer_id
-    WHERE c.created_at >= :from::date - 60 AND c.created_at < :to::date - 60
-    ORDER BY o.customer_id, o.placed_at
+    WHERE c.created_at > :from::date - 61 AND c.created_at < :to::date - 59
+    ORDER BY o.customer_id, o.placed_at, o.order_id
 ),
 f AS (
     SELECT CASE
@@ -38,6 +39,7 @@ f AS (
     FROM firsts f
     WHERE f.delivered_at IS NOT NULL
       AND f.placed_at >= :from::date - 60 AND f.placed_at < :to::date - 60
+      AND f.created_at > f.placed_at - interval '1 day' AND f.created_at < f.placed_at + interval '1 day'
       AND (:channel::text = 'all' OR f.channel = :channel::text)
       AND (:region::text = 'all' OR f.region = :region::text)
 )

@@ -1,7 +1,8 @@
 -- Report PDFs kept after a print, under a fingerprint of everything the
 -- print shows (the report page's HTML, its footer, the print options): the
--- morning prints the reports due that day, so that sending them, or
--- `opsboard report`, needs no Chromium when nothing changed since.
+-- morning prints the reports due that day, so that their send and
+-- `opsboard report` read the PDF back when nothing changed since (a send
+-- still draws its chart images in Chromium).
 
 -- +goose Up
 CREATE TABLE opsboard.report_prints (
