@@ -20,7 +20,7 @@ firsts AS (
     FROM customers c
     JOIN orders o ON o.customer_id = c.customer_id
     WHERE c.created_at > :from::date - 61 AND c.created_at < :to::date - 59
-    ORDER BY o.customer_id, o.placed_at, o.order_id
+    ORDER BY o.customer_id, o.placed_at
 ),
 f AS (
     SELECT CASE
