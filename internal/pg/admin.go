@@ -83,8 +83,7 @@ type Table struct {
 	Name    string
 	Columns []string
 	// Rows calls emit once per row, in column order; it stops early when emit
-	// returns an error and returns that error. Load calls it on a goroutine
-	// of its own, one table after the other.
+	// returns an error and returns that error.
 	Rows func(emit func(values ...any) error) error
 	// Frozen writes the rows already frozen and all-visible (COPY FREEZE),
 	// so that no VACUUM has to visit them. Load's setup must have created
@@ -105,8 +104,12 @@ func (a *Admin) Load(ctx context.Context, schema, setup string, tables []Table, 
 		if _, err := tx.ExecContext(ctx, setup); err != nil {
 			return fmt.Errorf("setting up tables: %w", err)
 		}
-		if err := copyTables(ctx, tx, tables, counts); err != nil {
-			return err
+		for _, t := range tables {
+			n, err := copyTable(ctx, tx, t)
+			if err != nil {
+				return fmt.Errorf("loading %s: %w", t.Name, err)
+			}
+			counts[t.Name] = n
 		}
 		if after != "" {
 			if _, err := tx.ExecContext(ctx, after); err != nil {
@@ -121,105 +124,7 @@ func (a *Admin) Load(ctx context.Context, schema, setup string, tables []Table, 
 	return counts, err
 }
 
-// A copyChunk is some of a table's rows on their way from the goroutine
-// that makes them to the COPY.
-type copyChunk struct {
-	values []any // whole rows, one value per column each
-	last   bool  // the table's last chunk
-}
-
-// The rows go to the COPY in chunks of chunkRows, at most chunksAhead of
-// them made and not yet sent: a few megabytes, whatever the tables hold.
-const (
-	chunkRows   = 1024
-	chunksAhead = 8
-)
-
-// copyTables COPYs the tables in order. Their rows are made on a goroutine
-// of its own, a few chunks ahead of the COPY, so that making rows, sending
-// them and PostgreSQL storing them overlap rather than take turns.
-func copyTables(ctx context.Context, tx *sqlx.Tx, tables []Table, counts map[string]int64) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	chunks := make(chan copyChunk, chunksAhead)
-	spare := make(chan []any, chunksAhead+2)
-	var made error
-	var panicked any
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(chunks)
-		defer func() { panicked = recover() }()
-		made = makeRows(ctx, tables, chunks, spare)
-	}()
-	var sent error
-	for _, t := range tables {
-		n, err := copyTable(ctx, tx, t, chunks, spare)
-		if err != nil {
-			sent = fmt.Errorf("loading %s: %w", t.Name, err)
-			break
-		}
-		counts[t.Name] = n
-	}
-	cancel() // the maker stops if the COPY did
-	<-done
-	switch {
-	case panicked != nil:
-		panic(panicked)
-	case made != nil && (sent == nil || errors.Is(sent, errRowsStopped)):
-		return made
-	}
-	return sent
-}
-
-// errRowsStopped is the COPY's error when the rows stopped coming: the
-// maker's error says why.
-var errRowsStopped = errors.New("rows stopped coming")
-
-// makeRows calls each table's Rows in turn and sends the rows on in chunks.
-func makeRows(ctx context.Context, tables []Table, chunks chan<- copyChunk, spare <-chan []any) error {
-	next := func() []any {
-		select {
-		case b := <-spare:
-			return b
-		default:
-			return nil
-		}
-	}
-	for _, t := range tables {
-		width := len(t.Columns)
-		buf := next()
-		send := func(last bool) error {
-			select {
-			case chunks <- copyChunk{values: buf, last: last}:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			buf = next()
-			return nil
-		}
-		err := t.Rows(func(values ...any) error {
-			if len(values) != width {
-				return fmt.Errorf("%d values for %d columns", len(values), width)
-			}
-			buf = append(buf, values...)
-			if len(buf) >= chunkRows*width {
-				return send(false)
-			}
-			return nil
-		})
-		if err == nil {
-			err = send(true)
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s: %w", t.Name, err)
-		}
-	}
-	return nil
-}
-
-// copyTable COPYs table t's chunks, and returns how many rows it loaded.
-func copyTable(ctx context.Context, tx *sqlx.Tx, t Table, chunks <-chan copyChunk, spare chan<- []any) (int64, error) {
+func copyTable(ctx context.Context, tx *sqlx.Tx, t Table) (int64, error) {
 	// lib/pq runs any statement that starts with COPY as a COPY FROM STDIN.
 	query := pq.CopyIn(t.Name, t.Columns...)
 	if t.Frozen {
@@ -230,28 +135,19 @@ func copyTable(ctx context.Context, tx *sqlx.Tx, t Table, chunks <-chan copyChun
 		return 0, err
 	}
 	defer stmt.Close()
-	width := len(t.Columns)
 	var n int64
-	for c := range chunks {
-		for row := c.values; len(row) > 0; row = row[width:] {
-			if _, err := stmt.ExecContext(ctx, row[:width]...); err != nil {
-				return 0, err
-			}
-			n++
-		}
-		clear(c.values) // let the values go
-		select {
-		case spare <- c.values[:0]:
-		default:
-		}
-		if c.last {
-			if _, err := stmt.ExecContext(ctx); err != nil {
-				return 0, err
-			}
-			return n, nil
-		}
+	err = t.Rows(func(values ...any) error {
+		n++
+		_, err := stmt.ExecContext(ctx, values...)
+		return err
+	})
+	if err != nil {
+		return 0, err
 	}
-	return 0, errRowsStopped
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // EnsureReader creates (or updates) the login role that the warehouse
