@@ -63,6 +63,12 @@ func TestShippedSettledQueriesEqualTheirStatement(t *testing.T) {
 						t.Fatalf("%s %s %v in %s: %v", name, what, req.Params, loc, err)
 					}
 					for _, pass := range []string{"cold", "from kept days"} {
+						// Cold, as the morning computes the days (work done
+						// ahead); then as a page reads them.
+						req := req
+						if pass == "cold" {
+							req.Until = time.Now().Add(time.Hour)
+						}
 						got, err := daily.Run(ctx, q, req)
 						if err != nil {
 							t.Fatalf("%s %s %v in %s (%s): %v", name, what, req.Params, loc, pass, err)

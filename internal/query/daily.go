@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -42,7 +43,17 @@ const (
 	// from; a longer one (a filter's options over all time) runs as one
 	// statement.
 	maxDailySpan = 1500
+	// coldDays is how many settled days not kept yet a page or a command
+	// computes one by one; with more (a new install, a new filter value,
+	// history forgotten), it runs the statement over its ranges, which
+	// costs what one day does several times over, and leaves keeping the
+	// days to work done ahead (the morning).
+	coldDays = 7
 )
+
+// errCold is runDaily's answer to a request that should run the
+// statement over its ranges instead (coldDays).
+var errCold = errors.New("settled days not kept yet")
 
 // ForgetDays deletes the kept days of every query from since on, and
 // empties the cache, so that those days are computed again when next
@@ -124,10 +135,17 @@ func (r *Runner) runDaily(ctx context.Context, q *catalog.Query, req Request, va
 		}
 	}
 	var missing []time.Time
+	cold := 0
 	for _, d := range need {
 		if days[d] == nil {
 			missing = append(missing, d)
+			if d.Before(settled) {
+				cold++
+			}
 		}
+	}
+	if cold > coldDays && req.Until.IsZero() {
+		return nil, errCold
 	}
 	computed, err := r.computeDays(ctx, q, req, key, values, loc, settled, missing)
 	if err != nil {

@@ -266,6 +266,12 @@ func TestSettledDaysEqualAFreshComputation(t *testing.T) {
 						t.Fatalf("%s, %s: fresh: %v", name, what, err)
 					}
 					for _, run := range []string{"cold", "warm"} {
+						// Cold, as the morning (work done ahead) computes
+						// the days; warm, as a page reads them.
+						req := req
+						if run == "cold" {
+							req.Until = tc.today.AddDate(0, 0, 1)
+						}
 						got, err := incremental.Run(ctx, q, req)
 						if err != nil {
 							t.Fatalf("%s, %s, %s: %v", name, what, run, err)
@@ -328,7 +334,13 @@ func TestOnlyUnsettledDaysAreComputedAgain(t *testing.T) {
 		return got.Frame
 	}
 
-	check("cold", dates("2026-03-22", "2026-04-04"), true)
+	// A page that finds no day kept runs the statement and keeps nothing;
+	// the morning (work done ahead) computes the days and keeps the
+	// settled ones; pages then compute only the unsettled days.
+	check("cold page", nil, true)
+	req.Until = now.Add(24 * time.Hour)
+	check("cold morning", dates("2026-03-22", "2026-04-04"), true)
+	req.Until = time.Time{}
 	check("warm", dates("2026-04-02", "2026-04-04"), true)
 
 	// An order placed late on 2026-04-03 in Berlin, loaded afterwards.
@@ -371,10 +383,12 @@ func TestConcurrentRunsShareTheirDays(t *testing.T) {
 	q.Name = fmt.Sprintf("settle/concurrent-%d", time.Now().UnixNano()) // no days kept by an earlier -count
 	rng := query.Range{From: day("2026-10-18"), To: day("2026-11-01")}
 	prev, _, _ := rng.Compare(query.PreviousPeriod)
+	// As the morning asks (work done ahead: no day kept yet).
+	until := time.Date(2026, 11, 2, 6, 0, 0, 0, loc)
 	reqs := []query.Request{
-		{Range: rng, Params: map[string]string{"channel": "app"}},
-		{Range: prev, Params: map[string]string{"channel": "app"}},
-		{Range: rng, Params: map[string]string{"channel": "app"}, Slices: twoDaySlices(rng.To)},
+		{Range: rng, Params: map[string]string{"channel": "app"}, Until: until},
+		{Range: prev, Params: map[string]string{"channel": "app"}, Until: until},
+		{Range: rng, Params: map[string]string{"channel": "app"}, Slices: twoDaySlices(rng.To), Until: until},
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(reqs))

@@ -241,7 +241,10 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 	}
 	run := func(ctx context.Context) (*frame.Frame, error) {
 		if r.daily(q, req) {
-			return r.runDaily(ctx, q, req, values, opts.MaxRows)
+			f, err := r.runDaily(ctx, q, req, values, opts.MaxRows)
+			if !errors.Is(err, errCold) {
+				return f, err
+			}
 		}
 		release, err := r.gate.enter(ctx, req.Visitor, req.Anonymous)
 		if err != nil {
