@@ -2,14 +2,12 @@ package cli_test
 
 import (
 	"context"
-	"fmt"
-	"math"
 	"testing"
 	"time"
 
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/dbtest"
-	"github.com/opsboard/opsboard/internal/frame"
+	"github.com/opsboard/opsboard/internal/frame/frametest"
 	"github.com/opsboard/opsboard/internal/query"
 )
 
@@ -73,7 +71,7 @@ func TestShippedSettledQueriesEqualTheirStatement(t *testing.T) {
 						if err != nil {
 							t.Fatalf("%s %s %v in %s (%s): %v", name, what, req.Params, loc, pass, err)
 						}
-						if diff := differ(got.Frame, want.Frame); diff != "" {
+						if diff := frametest.Diff(got.Frame, want.Frame); diff != "" {
 							t.Errorf("%s %s %v in %s, %d slices (%s): %s", name, what, req.Params, loc, len(req.Slices), pass, diff)
 						}
 					}
@@ -93,35 +91,4 @@ func weekSlices(r query.Range) []query.Range {
 		out = append(out, query.Range{From: from, To: from.AddDate(0, 0, 7)})
 	}
 	return out
-}
-
-// differ says how got differs from want: numbers within a relative 1e-9
-// (days put together add up in another order than PostgreSQL), instants
-// as instants, other cells exactly.
-func differ(got, want *frame.Frame) string {
-	if fmt.Sprint(got.Columns) != fmt.Sprint(want.Columns) || len(got.Rows) != len(want.Rows) {
-		return fmt.Sprintf("%v with %d rows, want %v with %d", got.Columns, len(got.Rows), want.Columns, len(want.Rows))
-	}
-	for i := range got.Rows {
-		for j, g := range got.Rows[i] {
-			w := want.Rows[i][j]
-			gf, gok := g.(float64)
-			wf, wok := w.(float64)
-			gt, gtok := g.(time.Time)
-			wt, wtok := w.(time.Time)
-			switch {
-			case gok && wok:
-				if math.Abs(gf-wf) > 1e-9*math.Max(1, math.Abs(wf)) {
-					return fmt.Sprintf("row %d %s = %v, want %v", i, got.Columns[j].Name, g, w)
-				}
-			case gtok && wtok:
-				if !gt.Equal(wt) {
-					return fmt.Sprintf("row %d %s = %v, want %v", i, got.Columns[j].Name, g, w)
-				}
-			case fmt.Sprintf("%T %v", g, g) != fmt.Sprintf("%T %v", w, w):
-				return fmt.Sprintf("row %d %s = %T %v, want %T %v", i, got.Columns[j].Name, g, g, w, w)
-			}
-		}
-	}
-	return ""
 }

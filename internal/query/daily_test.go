@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/dbtest"
 	"github.com/opsboard/opsboard/internal/frame"
+	"github.com/opsboard/opsboard/internal/frame/frametest"
 	"github.com/opsboard/opsboard/internal/query"
 	"github.com/opsboard/opsboard/internal/store"
 )
@@ -167,45 +167,6 @@ func berlin(t *testing.T) *time.Location {
 	return loc
 }
 
-// sameFrame reports how got differs from want: columns by name and type,
-// rows in order, numbers within a relative 1e-9 (days put together add
-// floating-point numbers in another order than PostgreSQL), other cells
-// exactly.
-func sameFrame(got, want *frame.Frame) string {
-	if fmt.Sprint(got.Columns) != fmt.Sprint(want.Columns) {
-		return fmt.Sprintf("columns %v, want %v", got.Columns, want.Columns)
-	}
-	if len(got.Rows) != len(want.Rows) || got.Truncated != want.Truncated {
-		return fmt.Sprintf("%d rows (truncated %v), want %d (truncated %v)", len(got.Rows), got.Truncated, len(want.Rows), want.Truncated)
-	}
-	for i := range got.Rows {
-		for j := range got.Rows[i] {
-			g, w := got.Rows[i][j], want.Rows[i][j]
-			gf, gok := g.(float64)
-			wf, wok := w.(float64)
-			gt, gtok := g.(time.Time)
-			wt, wtok := w.(time.Time)
-			switch {
-			case gtok && wtok:
-				// The same instant at the same offset; the zone's name
-				// is not kept (frame.Encode).
-				_, goff := gt.Zone()
-				_, woff := wt.Zone()
-				if !gt.Equal(wt) || goff != woff {
-					return fmt.Sprintf("row %d %s = %v, want %v", i, got.Columns[j].Name, g, w)
-				}
-			case gok && wok:
-				if math.Abs(gf-wf) > 1e-9*math.Max(1, math.Abs(wf)) {
-					return fmt.Sprintf("row %d %s = %v, want %v", i, got.Columns[j].Name, g, w)
-				}
-			case fmt.Sprintf("%T %v", g, g) != fmt.Sprintf("%T %v", w, w):
-				return fmt.Sprintf("row %d %s = %T %v, want %T %v", i, got.Columns[j].Name, g, g, w, w)
-			}
-		}
-	}
-	return ""
-}
-
 // twoDaySlices is a 14-point sparkline of the 28 days before to.
 func twoDaySlices(to time.Time) []query.Range {
 	var out []query.Range
@@ -276,7 +237,7 @@ func TestSettledDaysEqualAFreshComputation(t *testing.T) {
 						if err != nil {
 							t.Fatalf("%s, %s, %s: %v", name, what, run, err)
 						}
-						if diff := sameFrame(got.Frame, want.Frame); diff != "" {
+						if diff := frametest.Diff(got.Frame, want.Frame); diff != "" {
 							t.Errorf("%s, %s, %s: %s", name, what, run, diff)
 						}
 					}
@@ -328,7 +289,7 @@ func TestOnlyUnsettledDaysAreComputedAgain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := sameFrame(got.Frame, want.Frame); (diff == "") != wantFresh {
+		if diff := frametest.Diff(got.Frame, want.Frame); (diff == "") != wantFresh {
 			t.Errorf("%s: equal to a fresh computation: %v (%s), want %v", step, diff == "", diff, wantFresh)
 		}
 		return got.Frame
@@ -351,7 +312,7 @@ func TestOnlyUnsettledDaysAreComputedAgain(t *testing.T) {
 	before := check("settled", dates("2026-04-02", "2026-04-04"), true)
 	db.Exec(ctx, `INSERT INTO settle_late VALUES ('2026-03-29 00:30+01', '2026-04-01 12:00+02', NULL, 'web', 2000)`)
 	after := check("late row outside the settle window", dates("2026-04-02", "2026-04-04"), false)
-	if diff := sameFrame(after, before); diff != "" {
+	if diff := frametest.Diff(after, before); diff != "" {
 		t.Errorf("a settled day changed without a refresh: %s", diff)
 	}
 	// ...until its days are forgotten.

@@ -2,6 +2,8 @@
 package frametest
 
 import (
+	"fmt"
+	"math"
 	"time"
 
 	"github.com/opsboard/opsboard/internal/catalog"
@@ -49,4 +51,43 @@ func ForPanel(p catalog.Panel) *frame.Frame {
 		}
 	}
 	return f
+}
+
+// Diff reports how got differs from want: columns by name and type,
+// rows in order, numbers within a relative 1e-9 (days put together add
+// floating-point numbers in another order than PostgreSQL), other cells
+// exactly.
+func Diff(got, want *frame.Frame) string {
+	if fmt.Sprint(got.Columns) != fmt.Sprint(want.Columns) {
+		return fmt.Sprintf("columns %v, want %v", got.Columns, want.Columns)
+	}
+	if len(got.Rows) != len(want.Rows) || got.Truncated != want.Truncated {
+		return fmt.Sprintf("%d rows (truncated %v), want %d (truncated %v)", len(got.Rows), got.Truncated, len(want.Rows), want.Truncated)
+	}
+	for i := range got.Rows {
+		for j := range got.Rows[i] {
+			g, w := got.Rows[i][j], want.Rows[i][j]
+			gf, gok := g.(float64)
+			wf, wok := w.(float64)
+			gt, gtok := g.(time.Time)
+			wt, wtok := w.(time.Time)
+			switch {
+			case gtok && wtok:
+				// The same instant at the same offset; the zone's name
+				// is not kept (frame.Encode).
+				_, goff := gt.Zone()
+				_, woff := wt.Zone()
+				if !gt.Equal(wt) || goff != woff {
+					return fmt.Sprintf("row %d %s = %v, want %v", i, got.Columns[j].Name, g, w)
+				}
+			case gok && wok:
+				if math.Abs(gf-wf) > 1e-9*math.Max(1, math.Abs(wf)) {
+					return fmt.Sprintf("row %d %s = %v, want %v", i, got.Columns[j].Name, g, w)
+				}
+			case fmt.Sprintf("%T %v", g, g) != fmt.Sprintf("%T %v", w, w):
+				return fmt.Sprintf("row %d %s = %T %v, want %T %v", i, got.Columns[j].Name, g, g, w, w)
+			}
+		}
+	}
+	return ""
 }
