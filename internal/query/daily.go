@@ -392,7 +392,7 @@ func combine(q *catalog.Query, days []*frame.Frame) (*frame.Frame, error) {
 		}
 		rows[j] = f.Rows[0]
 	}
-	row, err := combineRow(q, cols, rows, days[0].FirstNumeric())
+	row, err := combineRow(q, out, rows, days[0].FirstNumeric())
 	if err != nil {
 		return nil, err
 	}
@@ -429,7 +429,7 @@ func combineKeyed(q *catalog.Query, out *frame.Frame, days []*frame.Frame) (*fra
 		}
 	}
 	for _, k := range order {
-		row, err := combineRow(q, out.Columns, groups[k], -1)
+		row, err := combineRow(q, out, groups[k], -1)
 		if err != nil {
 			return nil, err
 		}
@@ -438,11 +438,12 @@ func combineKeyed(q *catalog.Query, out *frame.Frame, days []*frame.Frame) (*fra
 	return out, nil
 }
 
-// combineRow combines the rows of one result row's days: the value (at
+// combineRow combines the rows of one row of out's days: the value (at
 // index value; -1 for a table) by the query's aggregate, its sample by
 // sum, its spread pooled, key columns as the first day has them and every
 // other column by what its "-- column:" line declares.
-func combineRow(q *catalog.Query, cols []frame.Column, rows [][]any, value int) ([]any, error) {
+func combineRow(q *catalog.Query, out *frame.Frame, rows [][]any, value int) ([]any, error) {
+	cols := out.Columns
 	column := func(i int) []any {
 		vals := make([]any, len(rows))
 		for j, r := range rows {
@@ -451,7 +452,7 @@ func combineRow(q *catalog.Query, cols []frame.Column, rows [][]any, value int) 
 		return vals
 	}
 	index := func(name string) (int, error) {
-		i := slices.IndexFunc(cols, func(c frame.Column) bool { return c.Name == name })
+		i := out.Index(name)
 		if i < 0 {
 			return 0, fmt.Errorf("the query returns no column %q", name)
 		}

@@ -2,7 +2,6 @@ package report_test
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -52,13 +51,7 @@ func TestEventsInTheReportPDF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("pdftotext", "-layout", "-", "-")
-	cmd.Stdin = strings.NewReader(string(pdf))
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	text := string(out)
+	text := pdfText(t, pdf)
 	// The period (25 March) has the promotion: listed and drawn; the belt
 	// (10 March) is only drawn on the 28-day chart.
 	if n := strings.Count(text, "Spring promotion"); n < 2 {

@@ -45,15 +45,6 @@ func TestPrintsAreKeptUntilThePageChanges(t *testing.T) {
 		t.Cleanup(func() { p.Close() })
 		return p
 	}
-	text := func(pdf []byte) string {
-		cmd := exec.Command("pdftotext", "-layout", "-", "-")
-		cmd.Stdin = strings.NewReader(string(pdf))
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("pdftotext: %v", err)
-		}
-		return string(out)
-	}
 
 	morning := producer(chrome)
 	if p := morning; p.Printed(ctx, "lockers-day", day) {
@@ -77,7 +68,7 @@ func TestPrintsAreKeptUntilThePageChanges(t *testing.T) {
 		t.Fatalf("the same page printed again needed Chromium: %v", err)
 	}
 	// 20 May is day 19: 59 parcels at each of two lockers.
-	if s := text(pdf); !strings.Contains(s, "118") || !strings.Contains(s, "Lockers today") {
+	if s := pdfText(t, pdf); !strings.Contains(s, "118") || !strings.Contains(s, "Lockers today") {
 		t.Errorf("the kept print is not this report:\n%s", s)
 	}
 
@@ -101,7 +92,19 @@ func TestPrintsAreKeptUntilThePageChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := text(pdf); !strings.Contains(s, "559") {
+	if s := pdfText(t, pdf); !strings.Contains(s, "559") {
 		t.Errorf("the new print does not show the new count (559):\n%s", s)
 	}
+}
+
+// pdfText is the text of a PDF, laid out, as pdftotext reads it.
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	cmd := exec.Command("pdftotext", "-layout", "-", "-")
+	cmd.Stdin = strings.NewReader(string(pdf))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
 }
