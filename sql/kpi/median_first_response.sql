@@ -1,10 +1,10 @@
 -- title: Median first response time
--- description: Half of the support tickets opened in the period got their first answer from us within this many hours (nights and weekends included). A ticket still waiting counts with the time it has waited so far (up to the end of the period); waiting says how many are.
+-- description: Half of the support tickets opened in the period got their first answer from us within this many hours (nights and weekends included). A ticket still waiting counts with the time it had waited by the start of today, or so far if opened today, whatever the period; waiting says how many are.
 -- unit: hours
 -- better: lower
 -- params: channel text = 'all', region text = 'all'
 SELECT percentile_cont(0.5) WITHIN GROUP (
-           ORDER BY extract(epoch FROM coalesce(t.first_response_at, least(now(), :to::date)) - t.opened_at) / 3600) AS value,
+           ORDER BY extract(epoch FROM coalesce(t.first_response_at, CASE WHEN t.opened_at < current_date THEN current_date ELSE now() END) - t.opened_at) / 3600) AS value,
        count(*) AS tickets,
        count(*) FILTER (WHERE t.first_response_at IS NULL) AS waiting
 FROM support_tickets t

@@ -2,6 +2,12 @@
 -- description: Per business day - orders placed; orders delivered; the on-time rate and the number of late orders among orders promised for that day (on time = delivered by the end of the promised day; an order still on its way after that counts as late; cancelled orders are left out); the warehouse backlog at the end of the day (orders placed but not shipped yet, cancelled orders left out); and revenue of the orders placed that day (cancelled orders left out).
 -- unit: count
 -- better: higher
+-- settle: 7 days
+-- (A daily series: each day's backlog is the opening balance at the range's
+-- start plus the days' orders kept less those shipped, which is the count of
+-- orders waiting at the end of that day whatever the range's start. Orders
+-- cancelled or shipped rows loaded after their day change it; a week covers
+-- that, as delivery/on_time_daily.)
 -- params: channel text = 'all', region text = 'all'
 WITH days AS (
     SELECT :from::date + i AS day
