@@ -13,9 +13,12 @@ package demo
 
 import (
 	"context"
-	"github.com/lib/pq"
+	"os"
+	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/lib/pq"
 
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/pg"
@@ -117,6 +120,9 @@ func Load(ctx context.Context, db *pg.Admin, opts Options) (Stats, error) {
 				"loading the demo data would drop them. Use an empty database for the demo (or pass --replace to drop them)",
 				strings.Join(foreign, ", "))
 		}
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memoryLimit(o.Scale)))
 	}
 	// One simulation feeds every table, in rounds of a few days (rows.go);
 	// pg.Admin.Load's own counts are per COPY, so the rounds count rows.
@@ -254,3 +260,16 @@ CREATE INDEX ON returns (requested_at);
 
 ANALYZE customers, orders, support_tickets, csat_responses, nps_responses, returns;
 `
+
+// memoryLimit is the Go runtime's soft memory limit during a load (a
+// GOMEMLIMIT set by the user wins). What the load holds is the customers
+// with an order or a survey pending, which grows with the scale (about
+// 7 MB at scale 10 and 14 MB at scale 30), and one round of rows; left to
+// itself the collector lets the heap reach twice that before it runs. Under
+// the limit it runs sooner, so a load takes about the same memory up to
+// scale 50, and proportionally more above, where what is pending alone
+// would come near it.
+func memoryLimit(scale float64) int64 {
+	const base = 28 << 20
+	return int64(base * max(1, scale/50))
+}
