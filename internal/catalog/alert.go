@@ -346,8 +346,11 @@ func (c *Catalog) checkAlerts() Errors {
 				a.Threshold = tile.Target
 			}
 		case AlertChange:
-			if q.Metric.Aggregate == "" {
+			switch q.Metric.Aggregate {
+			case "":
 				errorf(a.File, a.at.at(def, "condition"), "condition change weighs a change against the metric's normal variation, and %s declares no metric model (add -- aggregate: and -- sample: to %s)", q.Name, q.File)
+			case Last:
+				errorf(a.File, a.at.at(def, "condition"), "condition change weighs a change against the metric's normal variation, and %s is a level (aggregate last), which has none: use condition above or below", q.Name)
 			}
 			if a.Compare == "" {
 				a.Compare = d.Compare

@@ -174,6 +174,9 @@ func TestLoadAlertErrors(t *testing.T) {
 		{"change without a metric model", edit("alerts/orders-drop.yaml", "tile: kpi/orders", "tile: kpi/csat"), []string{
 			`alerts/orders-drop.yaml:5:12: condition change weighs a change against the metric's normal variation, and kpi/csat declares no metric model`,
 		}},
+		{"change of a level", edit("sql/kpi/orders.sql", "-- aggregate: sum", "-- aggregate: last"), []string{
+			`alerts/orders-drop.yaml:5:12: condition change weighs a change against the metric's normal variation, and kpi/orders is a level (aggregate last), which has none: use condition above or below`,
+		}},
 		{"bad file name", func() map[string]string {
 			files := alertFixture()
 			files["alerts/csat low.yaml"] = files["alerts/csat-low.yaml"]

@@ -23,15 +23,19 @@ const (
 	// NPS: percent promoters minus percent detractors, -100 to 100, of the
 	// sample's answers. A change is in points; noise is NPS's variance.
 	NPS = "nps"
+	// Last: a level at the end of the period (a backlog, open tickets,
+	// stock): a period's value is its last day's. Compared as a level,
+	// a count's change also in percent; no noise model.
+	Last = "last"
 )
 
 // Aggregates lists the aggregations.
-var Aggregates = []string{Sum, Ratio, Mean, NPS}
+var Aggregates = []string{Sum, Ratio, Mean, NPS, Last}
 
 // Metric is a query's declared metric model. Its zero value is a plain
 // value: compared as a number, with no notion of noise.
 type Metric struct {
-	Aggregate string // Sum, Ratio, Mean, NPS or ""
+	Aggregate string // Sum, Ratio, Mean, NPS, Last or ""
 	Sample    string // result column holding the sample size (answers, orders due)
 	Spread    string // result column holding the answers' standard deviation (Mean)
 	MinSample int    // below it the value is shown as too thin; default 30 with a sample
@@ -84,6 +88,8 @@ func (p *queryParser) checkMetric(q *Query) {
 	switch {
 	case (m.Aggregate == Ratio || m.Aggregate == NPS || m.Aggregate == Mean) && m.Sample == "":
 		p.errorf(line, "aggregate %s needs the sample size: add -- sample: COLUMN (the column counting answers or orders)", m.Aggregate)
+	case m.Aggregate == Last && m.Sample != "":
+		p.errorf(p.keyLine["sample"], "aggregate last is a level at the end of the period; it rests on no sample (leave -- sample: out)")
 	case m.Spread != "" && m.Aggregate != Mean:
 		p.errorf(p.keyLine["spread"], "spread is for aggregate mean (the answers' standard deviation)")
 	case m.MinSample > 0 && m.Sample == "":
@@ -171,7 +177,7 @@ func (m Metric) Compare(cur, prev Point) Change {
 	}
 	a, b := m.Comparable(cur), m.Comparable(prev)
 	c := Change{Abs: a - b}
-	pctAllowed := m.Aggregate == Sum || (m.Aggregate == "" && (cur.Unit == "count" || strings.HasPrefix(cur.Unit, "currency") || cur.Unit == ""))
+	pctAllowed := m.Aggregate == Sum || ((m.Aggregate == "" || m.Aggregate == Last) && (cur.Unit == "count" || strings.HasPrefix(cur.Unit, "currency") || cur.Unit == ""))
 	if pctAllowed && b != 0 {
 		c.Pct, c.HasPc = (a-b)/math.Abs(b), true
 	}

@@ -62,9 +62,23 @@ func TestUndeclaredMetricIsAPlainValue(t *testing.T) {
 	}
 }
 
+// A level compares as the plain value it is: a backlog 10% higher is
+// "+10%", never weighed against a noise it has no model of.
+func TestLevelComparesAsAPlainValue(t *testing.T) {
+	m := Metric{Aggregate: Last}
+	c := m.Compare(Point{Value: 110, Days: 7, Unit: "count"}, Point{Value: 100, Days: 28, Unit: "count"})
+	if c.Tested || !c.HasPc || math.Abs(c.Pct-0.10) > 1e-9 || c.Abs != 10 {
+		t.Errorf("got %+v, want an untested +10 (+10%%), whatever the periods' lengths", c)
+	}
+	if m.InPoints("count") || !m.InPoints("percent") {
+		t.Errorf("a level's change is worded by its unit")
+	}
+}
+
 func TestMetricHeaderIsChecked(t *testing.T) {
 	for src, want := range map[string]string{
-		"-- title: T\n-- aggregate: median\nSELECT 1":                                `2: unknown aggregate "median" (known: sum, ratio, mean, nps)`,
+		"-- title: T\n-- aggregate: median\nSELECT 1":                                `2: unknown aggregate "median" (known: sum, ratio, mean, nps, last)`,
+		"-- title: T\n-- aggregate: last\n-- sample: n\nSELECT 1":                    `3: aggregate last is a level at the end of the period; it rests on no sample`,
 		"-- title: T\n-- aggregate: ratio\nSELECT 1":                                 `2: aggregate ratio needs the sample size`,
 		"-- title: T\n-- aggregate: sum\n-- spread: sd\nSELECT 1":                    `3: spread is for aggregate mean`,
 		"-- title: T\n-- sample: answers; x\nSELECT 1":                               `2: sample: "answers; x" is not a result column name`,

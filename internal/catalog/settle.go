@@ -41,10 +41,11 @@ const (
 	ColumnMean = "mean" // weighted by its sample column (rates, averages, scores)
 	ColumnMin  = "min"
 	ColumnMax  = "max"
+	ColumnLast = "last" // the range's last day's value (a level at its end)
 )
 
 // ColumnAggregates lists what "-- column: NAME aggregate=…" accepts.
-var ColumnAggregates = []string{ColumnSum, ColumnMean, ColumnMin, ColumnMax}
+var ColumnAggregates = []string{ColumnSum, ColumnMean, ColumnMin, ColumnMax, ColumnLast}
 
 var settleRE = regexp.MustCompile(`^(\d{1,4})\s+days?$`)
 
@@ -97,7 +98,10 @@ func (p *queryParser) checkSettle(q *Query) {
 	if q.Bound == nil {
 		return
 	}
-	if !slices.Contains(q.Bound.Names, "from") || !slices.Contains(q.Bound.Names, "to") {
+	switch {
+	case q.Metric.Aggregate == Last && !slices.Contains(q.Bound.Names, "to"):
+		p.errorf(s.Line, "settle: a level (aggregate last) is counted as of :to, the end of each day, so that each day can be computed on its own")
+	case q.Metric.Aggregate != Last && (!slices.Contains(q.Bound.Names, "from") || !slices.Contains(q.Bound.Names, "to")):
 		p.errorf(s.Line, "settle: the statement must select its rows with :from and :to, so that each day can be computed on its own")
 	}
 	if slices.Contains(q.Bound.Names, "day") {

@@ -21,10 +21,10 @@ func SliceDay(n int) string  { return "opsboard_day_" + strconv.Itoa(n) }
 // Each slice has parameters of its own, so that PostgreSQL plans every
 // slice with its dates known (a lateral join over the days shares one
 // generic plan and misses partial indexes: the backlog query went from
-// 2 ms a day to 600). Only the range parameters the statement uses are
-// bound (PostgreSQL cannot type an unused one): for each slice SliceFrom,
-// SliceTo and SliceDay as it uses :from, :to and :day, then the
-// statement's own. Nil when the statement does not use the range (every
+// 2 ms a day to 600). Only the range parameters used are bound
+// (PostgreSQL cannot type an unused one): for each slice SliceFrom, which
+// labels its rows, and SliceTo and SliceDay as the statement uses :to and
+// :day, then the statement's own. Nil when the statement does not use the range (every
 // slice would give the same row).
 func (b *Bound) Sliced(n int) *Bound {
 	uses := map[string]bool{}
@@ -36,6 +36,7 @@ func (b *Bound) Sliced(n int) *Bound {
 	if len(uses) == 0 || n < 1 {
 		return nil
 	}
+	uses["from"] = true // the rows' label, whatever the statement uses
 	toks, err := lex(b.SQL)
 	if err != nil {
 		return nil
@@ -63,16 +64,7 @@ func (b *Bound) Sliced(n int) *Bound {
 		if i > 0 {
 			sql.WriteString("\nUNION ALL\n")
 		}
-		first := param[i]["from"]
-		switch {
-		case first != "":
-			first = "(" + first + "::date)"
-		case param[i]["day"] != "":
-			first = "(" + param[i]["day"] + "::date)" // one-day slices of a :day statement
-		default:
-			first = "((" + param[i]["to"] + "::date) - 1)"
-		}
-		sql.WriteString("SELECT " + first + " AS " + SliceColumn + ", q.* FROM (\n")
+		sql.WriteString("SELECT (" + param[i]["from"] + "::date) AS " + SliceColumn + ", q.* FROM (\n")
 		done := 0
 		for _, t := range toks {
 			if t.kind != tokPositional {

@@ -28,8 +28,10 @@ WHERE placed_at >= :from AND placed_at < :to AND (:channel = 'all' OR channel = 
 		}
 	}
 	level, _ := ParseQuery("z", "sql/z.sql", []byte("-- title: Z\nSELECT count(*) AS value FROM orders WHERE placed_at < :day::date + 1"))
-	if d := level.Bound.Sliced(2); d == nil || strings.Join(d.Names, ",") != "opsboard_day_0,opsboard_day_1" {
-		t.Errorf("a query of :day alone: %+v; want only the days as parameters (PostgreSQL cannot type an unused one)", d)
+	if d := level.Bound.Sliced(2); d == nil || strings.Join(d.Names, ",") != "opsboard_from_0,opsboard_day_0,opsboard_from_1,opsboard_day_1" {
+		t.Errorf("a query of :day alone: %+v; want the days and the slices' first days, which label the rows, as parameters (PostgreSQL cannot type an unused one)", d)
+	} else if !strings.Contains(d.SQL, "SELECT ($1::date) AS opsboard_slice") {
+		t.Errorf("a query of :day alone: its rows are not labelled by the slice's first day:\n%s", d.SQL)
 	}
 	still, _ := ParseQuery("y", "sql/y.sql", []byte("-- title: Y\nSELECT count(*) AS value FROM customers"))
 	if still.Bound.Sliced(14) != nil {

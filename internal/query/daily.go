@@ -467,7 +467,7 @@ func combineRow(q *catalog.Query, out *frame.Frame, rows [][]any, value int) ([]
 			continue
 		case i == value:
 			agg, weight = q.Metric.Aggregate, q.Metric.Sample
-			if agg != catalog.Sum {
+			if agg != catalog.Sum && agg != catalog.Last {
 				agg = catalog.ColumnMean
 			}
 		case c.Name == q.Metric.Sample:
@@ -490,6 +490,8 @@ func combineRow(q *catalog.Query, out *frame.Frame, rows [][]any, value int) ([]
 			}
 		case catalog.ColumnMin, catalog.ColumnMax:
 			row[i], err = extreme(c, column(i), agg == catalog.ColumnMax)
+		case catalog.ColumnLast: // also catalog.Last, the value's
+			row[i] = rows[len(rows)-1][i]
 		case "spread":
 			var n int
 			if n, err = index(q.Metric.Sample); err == nil {

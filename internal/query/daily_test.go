@@ -126,6 +126,14 @@ SELECT (100 * (count(*) FILTER (WHERE score >= 9) - count(*) FILTER (WHERE score
        count(*) AS responses
 FROM settle_nps
 WHERE responded_at >= :from::date AND responded_at < :to::date AND (:channel = 'all' OR channel = :channel)`,
+	"undelivered": `-- title: Orders not delivered
+-- aggregate: last
+-- settle: 3 days
+-- params: channel text = 'all'
+-- column: amount aggregate=last
+SELECT count(*) AS value, coalesce(sum(amount), 0)::numeric(12,2) AS amount
+FROM settle_orders
+WHERE placed_at < :to::date AND (delivered_at IS NULL OR delivered_at >= :to::date) AND (:channel = 'all' OR channel = :channel)`,
 	"per_day": `-- title: Orders per day and channel
 -- settle: 2 days
 -- params: channel text = 'all'
