@@ -2,6 +2,16 @@
 -- description: Net Promoter Score per week (Monday to Sunday) from answers to "How likely are you to recommend us?" (0 to 10) - the percentage of promoters (9-10) minus the percentage of detractors (0-6), from -100 to 100 - with the number of promoters, passives (7-8), detractors and answers. Weeks at the edges of the period may be partial.
 -- unit: score
 -- better: higher
+-- settle: 3 days
+-- (A table by week: each day adds its answers to its week's row. Answers
+-- count on the day they came in, as kpi/nps, with three days' room for
+-- late survey exports.)
+-- key: week
+-- column: nps aggregate=mean sample=responses
+-- column: promoters aggregate=sum
+-- column: passives aggregate=sum
+-- column: detractors aggregate=sum
+-- column: responses aggregate=sum
 -- params: region text = 'all'
 SELECT date_trunc('week', n.responded_at)::date AS week,
        (100 * (count(*) FILTER (WHERE n.score >= 9) - count(*) FILTER (WHERE n.score <= 6))::float8 / count(*)) AS nps,
