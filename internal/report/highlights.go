@@ -44,9 +44,11 @@ func trailingNorms(ctx context.Context, b *dashboard.Builder, v *dashboard.View,
 		if q == nil {
 			continue
 		}
-		if v.Range.Days() == 1 {
+		if v.Range.Days() == 1 || q.Metric.Aggregate == catalog.Last {
 			// The day against each of the 27 days before it: one query,
-			// one slice per day.
+			// one slice per day. A level's norm is its mean over those
+			// days whatever the period's length (the 28 days before
+			// taken as one would be the level of their last day).
 			slices := make([]query.Range, normDays-1)
 			for d := range slices {
 				day := v.Range.From.AddDate(0, 0, d-(normDays-1))
