@@ -159,7 +159,8 @@ func (m Metric) Comparable(p Point) float64 {
 type Change struct {
 	// Abs is the change of the value (Comparable, so per day for sums).
 	Abs float64
-	// Pct is the relative change, for sums only; ok false otherwise.
+	// Pct is the relative change, for sums, and for levels and plain
+	// values of counts and amounts; HasPc false otherwise.
 	Pct   float64
 	HasPc bool
 	// Tested is true when the model could weigh the change against its

@@ -74,6 +74,8 @@ func (p *queryParser) checkSettle(q *Query) {
 			return o.Name == c.Sample && o.Aggregate == ColumnSum
 		}):
 			p.errorf(c.Line, "column %s: its sample %s must add up across days: the query's -- sample: or a column declared aggregate=sum", c.Name, c.Sample)
+		case c.Aggregate == ColumnLast && len(q.Key) > 0:
+			p.errorf(c.Line, "column %s: aggregate=last is for a query with an aggregate (one row): a table's key may have no row on the range's last day", c.Name)
 		case c.Aggregate != "" && c.Name == q.Metric.Spread:
 			p.errorf(c.Line, "column %s: the spread combines as a pooled standard deviation; it takes no aggregate", c.Name)
 		case c.Aggregate != "" && c.Aggregate != ColumnSum && c.Name == q.Metric.Sample:

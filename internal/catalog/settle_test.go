@@ -61,6 +61,7 @@ func TestSettleIsChecked(t *testing.T) {
 		"-- title: T\n-- aggregate: ratio\n-- sample: n\n-- column: n aggregate=max" + rng:                `4: column n: the sample adds up across days`,
 		"-- title: T\n-- key: x" + rng:                                                                    `2: key: is for a query with a settle window`,
 		"-- title: T\n-- settle: 1 day\n-- aggregate: sum\n-- key: x" + rng:                               `4: key: a query with an aggregate returns one row`,
+		"-- title: T\n-- settle: 1 day\n-- key: n\n-- column: value aggregate=last" + rng:                 `4: column value: aggregate=last is for a query with an aggregate (one row)`,
 		"-- title: T\n-- settle: 1 day\n-- key: x, 9y" + rng:                                              `3: key: "9y" is not a result column name`,
 	} {
 		_, err := ParseQuery("x", "sql/x.sql", []byte(src))

@@ -24,8 +24,8 @@ func SliceDay(n int) string  { return "opsboard_day_" + strconv.Itoa(n) }
 // 2 ms a day to 600). Only the range parameters used are bound
 // (PostgreSQL cannot type an unused one): for each slice SliceFrom, which
 // labels its rows, and SliceTo and SliceDay as the statement uses :to and
-// :day, then the statement's own. Nil when the statement does not use the range (every
-// slice would give the same row).
+// :day, then the statement's own. Nil when the statement does not use the
+// range (every slice would give the same row).
 func (b *Bound) Sliced(n int) *Bound {
 	uses := map[string]bool{}
 	for _, name := range b.Names {

@@ -606,9 +606,8 @@ func KPIValue(f *frame.Frame) (float64, bool, error) {
 	return v, ok, nil
 }
 
-// SliceValues reads a sliced frame (its first column a slice's first or
-// last day) as one value per slice, oldest first; NaN for a slice without
-// a value.
+// SliceValues reads a sliced frame (its first column a slice's first day)
+// as one value per slice, oldest first; NaN for a slice without a value.
 func SliceValues(f *frame.Frame, slices []query.Range) []float64 {
 	out := make([]float64, len(slices))
 	for i := range out {
@@ -621,7 +620,7 @@ func SliceValues(f *frame.Frame, slices []query.Range) []float64 {
 			continue
 		}
 		for i, s := range slices {
-			if !day.Equal(s.From) && !day.Equal(s.Day()) {
+			if !day.Equal(s.From) {
 				continue
 			}
 			one.Rows = [][]any{row[1:]}

@@ -498,7 +498,7 @@ func combineRow(q *catalog.Query, out *frame.Frame, rows [][]any, value int) ([]
 				row[i], err = pooledSpread(column(value), column(i), column(n))
 			}
 		default:
-			err = fmt.Errorf("column %q does not say how its days combine: add -- column: %s aggregate=sum|mean|min|max", c.Name, c.Name)
+			err = fmt.Errorf("column %q does not say how its days combine: add -- column: %s aggregate=%s", c.Name, c.Name, strings.Join(catalog.ColumnAggregates, "|"))
 		}
 		if err != nil {
 			return nil, err

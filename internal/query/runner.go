@@ -254,9 +254,9 @@ func (r *Runner) Run(ctx context.Context, q *catalog.Query, req Request) (*Resul
 		f, err := r.db.Query(ctx, bound.SQL, args, opts)
 		if err == nil {
 			if len(req.Slices) > 0 && !req.Explain {
-				// UNION ALL's branches may come back in any order
-				// (PostgreSQL runs them in parallel); each branch's
-				// rows come together, from one process.
+				// UNION ALL's branches may come back in any order, even
+				// interleaved (PostgreSQL runs them in parallel), but
+				// each branch keeps its own rows' order.
 				slices.SortStableFunc(f.Rows, func(a, b []any) int {
 					x, _ := a[0].(time.Time)
 					y, _ := b[0].(time.Time)
