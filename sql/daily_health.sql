@@ -5,7 +5,9 @@
 -- settle: 7 days
 -- (A daily series. Orders cancelled after their promised day leave its
 -- on-time rate, and tickets get their first answer within days; a week
--- covers both, as delivery/on_time_daily.)
+-- covers both, as delivery/on_time_daily. A ticket still unanswered when
+-- its day settles keeps the wait counted then: a median moves only if
+-- more than half a day's tickets are.)
 -- params: channel text = 'all', region text = 'all'
 WITH days AS (
     SELECT :from::date + i AS day

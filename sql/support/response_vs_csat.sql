@@ -5,7 +5,9 @@
 -- settle: 14 days
 -- (A daily series by the day tickets were opened: they are resolved, and
 -- customers rate them, days later - in the demo 99% within ten days - so a
--- day stays open for two weeks.)
+-- day stays open for two weeks. A ticket still unresolved when its day
+-- settles keeps the wait counted then: a median moves only if more than
+-- half a day's tickets are.)
 -- params: channel text = 'all', region text = 'all'
 WITH days AS (
     SELECT :from::date + i AS day
