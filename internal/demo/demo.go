@@ -268,7 +268,7 @@ ANALYZE customers, orders, support_tickets, csat_responses, nps_responses, retur
 // 14 MB at scale 30 (GODEBUG=gctrace=1); left to itself the collector
 // lets the heap grow to twice that before the next. Under the limit it
 // runs sooner, so a load takes about the same memory up to scale 50 (the
-// bench: 39 MB at scale 10, 44 MB at scale 30, at the same speed), and
+// bench: 38 MB at scale 10, 43 MB at scale 30, at the same speed), and
 // proportionally more above, where what is pending alone comes near it.
 func memoryLimit(scale float64) int64 {
 	const base = 28 << 20
