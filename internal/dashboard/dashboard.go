@@ -202,6 +202,13 @@ func (t TileView) Change() (catalog.Change, bool) {
 	return t.metric().Compare(cur, prev), true
 }
 
+// PerDay reports whether the change compares daily averages rather than
+// the values shown: a sum over periods of different lengths (a month so
+// far against the whole month before).
+func (t TileView) PerDay() bool {
+	return t.metric().Aggregate == catalog.Sum && t.Cur.Days > 0 && t.Prev.Days > 0 && t.Cur.Days != t.Prev.Days
+}
+
 // Delta is the change against the comparison period: pct is the relative
 // change for sums and plain counts, and 0 where a percent change means
 // nothing (rates, scores, NPS) or the previous value was 0.
