@@ -102,6 +102,11 @@ func TestLoadErrors(t *testing.T) {
 		{"filter param no query declares", edit("dashboards/ops.yaml", "param: min_orders", "param: min_order"), []string{
 			`dashboards/ops.yaml:5:12: filter param "min_order" is not a parameter of any query on this dashboard (did you mean "min_orders"?) (declared: channel, min_orders)`,
 		}},
+		// The filter would set min_orders and change nothing: the query is
+		// the problem, reported once, at its params line.
+		{"filter param the query declares and never uses", edit("sql/daily_health.sql", "n >= :min_orders", "n >= 5"), []string{
+			`sql/daily_health.sql:2: parameter "min_orders" is declared but never used by the statement (write :min_orders where it should filter, or remove it from params)`,
+		}},
 		{"unknown dashboard", edit("reports/ops-daily.yaml", "dashboard: ops", "dashboard: opz"), []string{
 			`reports/ops-daily.yaml:1:12: unknown dashboard "opz" (did you mean "ops"?)`,
 		}},

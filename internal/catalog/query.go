@@ -436,16 +436,27 @@ func (p *queryParser) statement(q *Query, start int) {
 		return
 	}
 	reported := map[string]bool{}
+	var unknown []string
 	for _, ph := range phs {
 		if _, ok := p.names[ph.Name]; ok || builtin(ph.Name) || reported[ph.Name] {
 			continue
 		}
 		reported[ph.Name] = true
+		unknown = append(unknown, ph.Name)
 		known := slices.Clone(p.order)
 		for _, b := range Builtins {
 			known = append(known, b.Name)
 		}
 		p.errorAt(start+first+ph.Offset, fmt.Sprintf("unknown parameter \":%s\" (known: %s)", ph.Name, strings.Join(known, ", ")))
+	}
+	// A declared parameter the statement never uses would let a filter
+	// set it and change nothing: the dashboard would show the same number
+	// for every value, as if it were filtered.
+	// A misspelt use (:chanel for channel) is reported once, as unknown.
+	for _, par := range q.Params {
+		if !slices.Contains(b.Names, par.Name) && closest(par.Name, unknown) == "" {
+			p.errorf(par.Line, "parameter %q is declared but never used by the statement (write :%s where it should filter, or remove it from params)", par.Name, par.Name)
+		}
 	}
 	typePlaceholders(b, q.SQL, phs, func(name string) (ParamType, bool) {
 		par, ok := q.Param(name)

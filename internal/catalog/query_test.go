@@ -27,7 +27,8 @@ SELECT date_trunc('day', delivered_at)::date AS day,
 FROM orders
 WHERE delivered_at >= :from AND delivered_at < :to
   AND (:channel = 'all' OR channel = :channel)
-GROUP BY 1 ORDER BY 1;  -- done
+  AND (:region = 'all' OR region = :region) AND :flag AND delivered_at >= :since
+GROUP BY 1 HAVING count(*) >= :min_orders AND avg(late::int) < :ratio ORDER BY 1;  -- done
 
 -- trailing comment
 `
@@ -54,14 +55,15 @@ func TestParseQuery(t *testing.T) {
 FROM orders
 WHERE delivered_at >= :from AND delivered_at < :to
   AND (:channel = 'all' OR channel = :channel)
-GROUP BY 1 ORDER BY 1`
+  AND (:region = 'all' OR region = :region) AND :flag AND delivered_at >= :since
+GROUP BY 1 HAVING count(*) >= :min_orders AND avg(late::int) < :ratio ORDER BY 1`
 	if q.SQL != wantSQL {
 		t.Errorf("SQL = %q, want %q", q.SQL, wantSQL)
 	}
 	if got, want := q.Line, 11; got != want {
 		t.Errorf("Line = %d, want %d", got, want)
 	}
-	if got, want := q.Bound.Names, []string{"from", "to", "channel"}; !slices.Equal(got, want) {
+	if got, want := q.Bound.Names, []string{"from", "to", "channel", "region", "flag", "since", "min_orders", "ratio"}; !slices.Equal(got, want) {
 		t.Errorf("Bound.Names = %q, want %q", got, want)
 	}
 	if !strings.Contains(q.Bound.SQL, "(($3::text) = 'all' OR channel = ($3::text))") {
@@ -129,7 +131,7 @@ func TestParseQueryErrors(t *testing.T) {
 			[]string{`2: unknown unit "percentage" (known: count, percent, ratio, score, currency, hours, days)`}},
 		{"bad better", "-- title: T\n\n-- better: up" + body,
 			[]string{`3: unknown better "up" (known: higher, lower)`}},
-		{"missing default", "-- title: T\n-- params: channel text = 'all', region text" + body,
+		{"missing default", "-- title: T\n-- params: channel text = 'all', region text\nSELECT :channel, :region",
 			[]string{`2: parameter "region" has no default`}},
 		{"empty default", "-- title: T\n-- params: n int =" + body,
 			[]string{`2: parameter "n" has no default`}},
@@ -149,7 +151,7 @@ func TestParseQueryErrors(t *testing.T) {
 			[]string{`2: bad parameter name "1n" (letters, digits and _, not starting with a digit)`}},
 		{"bad declaration", "-- title: T\n-- params: a b c = 1, " + body,
 			[]string{`2: bad parameter declaration "a b c = 1" (want: name type = default)`, `2: bad parameter declaration "" (want: name type = default)`}},
-		{"duplicate param", "-- title: T\n-- params: n int = 1\n-- params: n int = 2" + body,
+		{"duplicate param", "-- title: T\n-- params: n int = 1\n-- params: n int = 2\nSELECT :n",
 			[]string{`3: duplicate parameter "n" (first declared on line 2)`}},
 		{"redeclared builtin", "-- title: T\n-- params: from date = '2024-01-01'" + body,
 			[]string{`2: parameter "from" is built in and cannot be declared`}},
@@ -169,6 +171,13 @@ func TestParseQueryErrors(t *testing.T) {
 			[]string{`3:27: use :name parameters, not $1`}},
 		{"unterminated string", "-- title: T\nSELECT 'abc",
 			[]string{`2:8: unterminated quoted string`}},
+		{"declared, never used", "-- title: T\n-- params: channel text = 'all'\n-- params: plan text = 'all', n int = 1\nSELECT count(*) FROM t WHERE :channel IN ('all', c) AND n > 0",
+			[]string{
+				`3: parameter "plan" is declared but never used by the statement (write :plan where it should filter, or remove it from params)`,
+				`3: parameter "n" is declared but never used by the statement (write :n where it should filter, or remove it from params)`,
+			}},
+		{"used only in a comment or a string", "-- title: T\n-- params: plan text = 'all'\nSELECT ':plan' AS x -- :plan\n",
+			[]string{`2: parameter "plan" is declared but never used by the statement (write :plan where it should filter, or remove it from params)`}},
 		{"broken declaration still declares", "-- title: T\n-- params: n int = x\nSELECT :n",
 			[]string{`2: bad default for parameter "n" (int): "x"`}},
 		{"bad currency code", "-- title: T\n-- unit: currency euro\nSELECT 1",
