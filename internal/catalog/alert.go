@@ -228,7 +228,7 @@ func (d *yamlDecoder) alert(a *Alert, root ast.Node) {
 			}
 		}
 	}
-	if len(a.Email) == 0 && len(a.Webhooks) == 0 && len(d.errs) == before {
+	if len(a.Email) == 0 && len(a.Webhooks) == 0 && len(d.errs) == before && !d.misspelt(root, "email", "webhooks") {
 		d.errorf(nodePos(root), "alert notifies nobody: add email: [ops@example.com] or webhooks: [{url_env: OPSBOARD_SLACK_WEBHOOK}]")
 	}
 }
@@ -259,7 +259,7 @@ func (d *yamlDecoder) webhook(n ast.Node) (Webhook, bool) {
 	switch {
 	case hasURL && hasEnv:
 		d.errorf(v.keyAt, "webhook has both url and url_env; keep one")
-	case w.URL == "" && w.URLEnv == "":
+	case w.URL == "" && w.URLEnv == "" && !d.misspelt(n, "url", "url_env"):
 		d.errorf(nodePos(n), "webhook needs url: ADDRESS or url_env: VARIABLE (the variable holding the address)")
 	}
 	if e, ok := es["format"]; ok {

@@ -125,6 +125,15 @@ func TestParseAlertErrors(t *testing.T) {
 		{"bad email", edit("[a@example.com]", "[a@]"), []string{
 			`alerts/r.yaml:5:9: email: "a@" is not an email address`,
 		}},
+		{"misspelt email", edit("email: [a@example.com]", "emial: [a@example.com]"), []string{
+			`alerts/r.yaml:5:1: unknown key "emial" in alert (did you mean "email"?)`,
+		}},
+		{"misspelt webhook url", base + "webhooks:\n  - ulr: https://h.example.com/x\n", []string{
+			`alerts/r.yaml:7:5: unknown key "ulr" in webhook (did you mean "url"?)`,
+		}},
+		{"misspelt schedule", edit("schedule:", "schedul:"), []string{
+			`alerts/r.yaml:4:1: unknown key "schedul" in alert (did you mean "schedule"?)`,
+		}},
 		{"nobody notified", edit("email: [a@example.com]\n", ""), []string{
 			`alerts/r.yaml:1:1: alert notifies nobody`,
 		}},

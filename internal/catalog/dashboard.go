@@ -250,7 +250,8 @@ func (d *yamlDecoder) dashboard(db *Dashboard, root ast.Node) {
 }
 
 // missing reports a required key that is absent or empty: at the key when
-// it is there, else at the start of the mapping.
+// it is there, else at the start of the mapping. A key absent because it
+// was misspelt is not reported again: the unknown key's error suggests it.
 func (d *yamlDecoder) missing(n ast.Node, es map[string]entry, what, key string, hint ...string) {
 	h := ""
 	if len(hint) > 0 {
@@ -263,7 +264,9 @@ func (d *yamlDecoder) missing(n ast.Node, es map[string]entry, what, key string,
 		}
 		return // else the value's type is wrong, and that is reported
 	}
-	d.errorf(nodePos(n), "%s is missing %s%s", what, key, h)
+	if !d.misspelt(n, key) {
+		d.errorf(nodePos(n), "%s is missing %s%s", what, key, h)
+	}
 }
 
 func (d *yamlDecoder) filter(n ast.Node) (Filter, bool) {
@@ -314,7 +317,7 @@ func (d *yamlDecoder) filter(n ast.Node) (Filter, bool) {
 	switch {
 	case hasOpts && hasOQ:
 		d.errorf(oq.keyAt, "filter %q has both options and options_query; keep one", f.Param)
-	case !hasOpts && !hasOQ:
+	case !hasOpts && !hasOQ && !d.misspelt(n, "options", "options_query"):
 		d.errorf(nodePos(n), "filter %q needs options: [...] or options_query: QUERY", f.Param)
 	}
 	return f, len(d.errs) == before
@@ -431,16 +434,17 @@ func (d *yamlDecoder) panel(n ast.Node) (Panel, bool) {
 		}
 	}
 	if need, ok := chartNeeds[p.Chart]; ok {
-		if need.x && p.X == "" {
+		if need.x && p.X == "" && !d.misspelt(n, "x") {
 			d.errorf(nodePos(n), "%s: a %s chart needs x (the category or time column)", what, p.Chart)
 		}
 		switch {
+		case d.misspelt(n, "y"):
 		case need.y < 0 && len(p.Y) == 0:
 			d.errorf(nodePos(n), "%s: a %s chart needs y (one or more value columns)", what, p.Chart)
 		case need.y == 1 && len(p.Y) != 1:
 			d.errorf(p.at.at(nodePos(n), "y"), "%s: a %s chart needs exactly one y column, got %d", what, p.Chart, len(p.Y))
 		}
-		if need.value && p.Value == "" {
+		if need.value && p.Value == "" && !d.misspelt(n, "value") {
 			d.errorf(nodePos(n), "%s: a %s chart needs value (the cell value column)", what, p.Chart)
 		}
 	}
@@ -490,7 +494,9 @@ func (d *yamlDecoder) marker(n ast.Node) (Marker, bool) {
 	var m Marker
 	e, ok := es["y"]
 	if !ok {
-		d.errorf(nodePos(n), "marker is missing y (the value where the line is drawn)")
+		if !d.misspelt(n, "y") {
+			d.errorf(nodePos(n), "marker is missing y (the value where the line is drawn)")
+		}
 		return m, false
 	}
 	y, ok := d.float(e)

@@ -182,9 +182,32 @@ func TestParseDashboardErrors(t *testing.T) {
 		src  string
 		want []string // each error's beginning, in order
 	}{
+		// A misspelt required key is one problem: the unknown key, with
+		// the suggestion, not also the key it should have been as missing.
 		{"unknown key", "titel: T\n", []string{
 			`dashboards/x.yaml:1:1: unknown key "titel" in dashboard (did you mean "title"?)`,
-			`dashboards/x.yaml:1:1: dashboard is missing title`,
+		}},
+		{"misspelt chart", edit("chart: line", "chrat: bar"), []string{
+			`dashboards/x.yaml:5:5: unknown key "chrat" in panel (did you mean "chart"?)`,
+		}},
+		{"misspelt query", edit("query: q", "qeury: q"), []string{
+			`dashboards/x.yaml:4:5: unknown key "qeury" in panel (did you mean "query"?)`,
+		}},
+		{"misspelt x", edit("    x: day", "    xx: day"), []string{
+			`dashboards/x.yaml:6:5: unknown key "xx" in panel (did you mean "x"?)`,
+		}},
+		{"misspelt y", edit("    y: [a, b]", "    yy: [a, b]"), []string{
+			`dashboards/x.yaml:7:5: unknown key "yy" in panel (did you mean "y"?)`,
+		}},
+		{"misspelt marker y", edit("    width: 6", "    markers: [{yy: 3, label: Goal}]"), []string{
+			`dashboards/x.yaml:8:16: unknown key "yy" in marker (did you mean "y"?)`,
+		}},
+		{"misspelt options", "title: T\nfilters:\n  - param: c\n    optons: [a]\n", []string{
+			`dashboards/x.yaml:4:5: unknown key "optons" in filter (did you mean "options"?)`,
+		}},
+		{"unknown key is not a typo of a missing one", edit("chart: line", "colour: red"), []string{
+			`dashboards/x.yaml:3:5: panel "P" is missing chart`,
+			`dashboards/x.yaml:5:5: unknown key "colour" in panel (known: title,`,
 		}},
 		{"unknown panel key", edit("    x: day", "    xx: day\n    x: day"), []string{
 			`dashboards/x.yaml:6:5: unknown key "xx" in panel (did you mean "x"?)`,

@@ -43,6 +43,10 @@ type yamlDecoder struct {
 	file    string
 	errs    Errors
 	anchors map[string]ast.Node
+	// typos holds, per mapping, the known keys that an unknown key was
+	// reported as a likely misspelling of ("chrat" → "chart"), so that the
+	// key is not also reported missing.
+	typos map[ast.Node]map[string]bool
 }
 
 // entry is one key of a mapping, with its value resolved through tags,
@@ -224,6 +228,13 @@ func (d *yamlDecoder) mapping(n ast.Node, what string, known []string) (entries 
 			if !slices.Contains(known, name) {
 				if s := closest(name, known); s != "" {
 					d.errorf(at, "unknown key %q in %s (did you mean %q?)", name, what, s)
+					if d.typos == nil {
+						d.typos = map[ast.Node]map[string]bool{}
+					}
+					if d.typos[n] == nil {
+						d.typos[n] = map[string]bool{}
+					}
+					d.typos[n][s] = true
 				} else {
 					d.errorf(at, "unknown key %q in %s (known: %s)", name, what, strings.Join(known, ", "))
 				}
@@ -239,6 +250,14 @@ func (d *yamlDecoder) mapping(n ast.Node, what string, known []string) (entries 
 	}
 	add(m, false)
 	return entries, true
+}
+
+// misspelt reports whether an unknown key of the mapping n was reported
+// as a likely misspelling of one of keys: that error says what is missing,
+// once (the README promises each problem once).
+func (d *yamlDecoder) misspelt(n ast.Node, keys ...string) bool {
+	typos := d.typos[d.resolve(n)]
+	return slices.ContainsFunc(keys, func(k string) bool { return typos[k] })
 }
 
 // merge applies a YAML merge key ("<<: *defaults"): keys already set win.
