@@ -17,7 +17,9 @@ import (
 	"github.com/opsboard/opsboard/internal/apperr"
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/chart"
+	"github.com/opsboard/opsboard/internal/dashboard"
 	"github.com/opsboard/opsboard/internal/demo"
+	"github.com/opsboard/opsboard/internal/frame"
 	"github.com/opsboard/opsboard/internal/pg"
 	"github.com/opsboard/opsboard/internal/query"
 )
@@ -148,6 +150,7 @@ func checkAgainstDB(ctx context.Context, e *env, cat *catalog.Catalog) error {
 	r, _ := query.ParseRange("last_28_days", runner.Today())
 	var errs catalog.Errors
 	columns := map[string][]string{}
+	frames := map[string]*frame.Frame{}
 	for _, name := range cat.QueryNames() {
 		q := cat.Queries[name]
 		if _, err := runner.Run(ctx, q, query.Request{Range: r, Explain: true}); err != nil {
@@ -159,10 +162,36 @@ func checkAgainstDB(ctx context.Context, e *env, cat *catalog.Catalog) error {
 			errs = append(errs, databaseError(cat, q, "", probePrefix, err))
 			continue
 		}
-		columns[name] = res.Frame.Names()
+		columns[name], frames[name] = res.Frame.Names(), res.Frame
 	}
 	errs = append(errs, cat.CheckColumns(columns)...)
+	errs = append(errs, checkTileValues(cat, frames)...)
 	return errs.Err()
+}
+
+// checkTileValues checks that each tile's query returns a number where the
+// tile reads one (a "value" column, else the first numeric one): a text
+// value would otherwise show as no data.
+func checkTileValues(cat *catalog.Catalog, frames map[string]*frame.Frame) catalog.Errors {
+	var errs catalog.Errors
+	for _, name := range cat.DashboardNames() {
+		d := cat.Dashboards[name]
+		for _, t := range d.Tiles {
+			f := frames[t.Query]
+			if f == nil || len(f.Columns) == 0 {
+				continue // no columns is CheckColumns' error
+			}
+			if _, _, err := dashboard.KPIValue(f); err != nil {
+				label := t.Label
+				if label == "" {
+					label = t.Query
+				}
+				errs = append(errs, &catalog.Error{File: d.File, Line: t.Line,
+					Msg: fmt.Sprintf("tile %q: query %s: %v (a tile shows a number)", label, t.Query, err)})
+			}
+		}
+	}
+	return errs
 }
 
 // What the warehouse puts before a statement it explains or probes for

@@ -39,7 +39,7 @@ func writeRoot(t *testing.T, files map[string]string) string {
 // was sent, with PostgreSQL's own position left out of the message.
 func TestValidateDBLocatesTheError(t *testing.T) {
 	root := writeRoot(t, map[string]string{
-		"sql/typo.sql": "-- title: Typo\n-- params: channel text = 'all'\nSELECT count(*) AS n FORM pg_class\n",
+		"sql/typo.sql": "-- title: Typo\n-- description: a typo on line 3\nSELECT count(*) AS n FORM pg_class\n",
 		"sql/later.sql": "-- title: Later\n-- params: channel text = 'all'\n" +
 			"SELECT relname AS name\nFROM pg_class\nWHERE (:channel = 'all' OR relname = :channel)\n  ORDER BY nme\n",
 	})
@@ -57,6 +57,24 @@ func TestValidateDBLocatesTheError(t *testing.T) {
 	}
 	if strings.Contains(stderr, "at position") || strings.Contains(stderr, "at column") {
 		t.Errorf("stderr still carries PostgreSQL's position in the text it was sent:\n%s", stderr)
+	}
+}
+
+// A tile whose query returns text is refused by validate --db, at the
+// tile's line, rather than shown as "no data" on the page.
+func TestValidateDBRefusesATextTile(t *testing.T) {
+	root := writeRoot(t, map[string]string{
+		"sql/plan.sql":  "-- title: Plan\nSELECT 'basic' AS value\n",
+		"sql/count.sql": "-- title: Count\nSELECT count(*) AS value FROM pg_class\n",
+		"dashboards/subs.yaml": "title: Subscriptions\ntiles:\n  - query: count\n  - query: plan\n    label: Plan\n",
+	})
+	code, _, stderr := run(t, "--dir", root, "validate", "--db")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, stderr)
+	}
+	want := filepath.Join(root, "dashboards/subs.yaml") + `:4: tile "Plan": query plan: column value is text, not a number`
+	if !strings.Contains(stderr, want) || strings.Contains(stderr, "query count") {
+		t.Errorf("stderr should name the text tile only, with %q:\n%s", want, stderr)
 	}
 }
 

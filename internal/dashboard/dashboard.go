@@ -231,12 +231,21 @@ func (t TileView) WithinNoise() bool {
 	return ok && c.Tested && !c.Real
 }
 
+// Untested reports whether the value moved and its metric model cannot
+// tell that move from noise (a plain value, a median, a level): it is then
+// shown in a neutral colour, saying it may be normal variation.
+func (t TileView) Untested() bool {
+	c, ok := t.Change()
+	return ok && c.Abs != 0 && !c.Tested
+}
+
 // Tone says whether the change is good, bad or neutral given the query's
-// "better" direction; a change within its noise, or from a sample too thin
-// to show, is neutral.
+// "better" direction. Only a move larger than its noise is coloured: one
+// within it, one the model cannot test, or one from a sample too thin to
+// show is neutral.
 func (t TileView) Tone() string {
 	c, ok := t.Change()
-	if !ok || c.Abs == 0 || t.Query == nil || t.Query.Better == "" || t.WithinNoise() || t.TooThin() || t.Prev.Sample > 0 && t.prevTooThin() {
+	if !ok || c.Abs == 0 || !c.Tested || t.Query == nil || t.Query.Better == "" || t.WithinNoise() || t.TooThin() || t.Prev.Sample > 0 && t.prevTooThin() {
 		return "neutral"
 	}
 	if (c.Abs > 0) == (t.Query.Better == "higher") {
@@ -605,6 +614,10 @@ func KPIValue(f *frame.Frame) (float64, bool, error) {
 	i := f.FirstNumeric()
 	if i < 0 {
 		return 0, false, fmt.Errorf("no numeric column (has: %v)", f.Names())
+	}
+	if c := f.Columns[i]; !c.Type.Numeric() {
+		// A text or date "value" is not shown as no data.
+		return 0, false, fmt.Errorf("column %s is %s, not a number", c.Name, c.Type)
 	}
 	if len(f.Rows) == 0 {
 		return 0, false, nil

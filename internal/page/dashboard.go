@@ -252,8 +252,11 @@ func Tile(t dashboard.TileView, note, glossary string) TileBlock {
 		b.Delta, b.Tone = DeltaText(t, unit), t.Tone()
 		if b.Delta != "" {
 			b.DeltaNote = note
-			if t.WithinNoise() {
+			switch {
+			case t.WithinNoise():
 				b.DeltaNote += " · within normal variation"
+			case t.Untested():
+				b.DeltaNote += " · may be normal variation"
 			}
 		}
 		if sample != "" {
@@ -266,10 +269,35 @@ func Tile(t dashboard.TileView, note, glossary string) TileBlock {
 			b.Target, b.TargetClass = b.Target+" · on target", "met"
 		} else {
 			b.Target, b.TargetClass = b.Target+" · off target", "missed"
+			if v := TargetValue(t); v != b.Value {
+				b.Target += " (" + v + ")"
+			}
 		}
 	}
 	b.Spark = chart.Sparkline(t.Spark, 160, 30)
 	return b
+}
+
+// TargetValue writes a tile's value as its format does, or with as many
+// more decimals as it takes (up to three) to differ from a target it
+// missed: a CSAT of 4.2977 against a target of 4.3 is "4.298", where the
+// tile's "4.30" would read as the target met.
+func TargetValue(t dashboard.TileView) string {
+	unit := ""
+	if t.Query != nil {
+		unit = t.Query.Unit
+	}
+	spec := chart.SpecFor(unit, t.Format)
+	text := spec.Format(t.Value)
+	if met, has := t.OnTarget(); !has || met {
+		return text
+	}
+	spec.Trim, spec.Whole = false, 0
+	for i := 0; i < 3 && text == spec.Format(*t.Target); i++ {
+		spec.Decimals++
+		text = spec.Format(t.Value)
+	}
+	return text
 }
 
 // DeltaText writes the change against the comparison period: percentage
@@ -292,6 +320,9 @@ func DeltaText(t dashboard.TileView, unit string) string {
 		return arrow + " " + signed(abs*100, 1) + " pts"
 	}
 	s := arrow + " " + sign(abs) + smallestNonZero(math.Abs(abs), unit, t.Format)
+	if t.PerDay() {
+		s += " a day"
+	}
 	switch {
 	case t.Query != nil && t.Query.Metric.Aggregate == catalog.NPS:
 		s += " pts"
