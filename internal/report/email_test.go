@@ -18,7 +18,10 @@ const evil = `</script><script>alert(1)</script><b>x</b>`
 
 func testOutput(attach []string) *Output {
 	day := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
-	csat := &catalog.Query{Name: "kpi/csat", Title: "CSAT", Unit: "score", Better: "higher"}
+	// A mean of 400 answers a day with a spread of 0.8: a fall of 0.2 is
+	// beyond its noise (z ≈ 3.5), a move the highlights name.
+	csat := &catalog.Query{Name: "kpi/csat", Title: "CSAT", Unit: "score", Better: "higher",
+		Metric: catalog.Metric{Aggregate: catalog.Mean, Sample: "responses", Spread: "sd"}}
 	target := 4.5
 	f := &frame.Frame{Columns: []frame.Column{{Name: "day", Type: frame.Date}, {Name: "orders", Type: frame.Integer}},
 		Rows: [][]any{{day, int64(310)}, {day.AddDate(0, 0, 1), int64(320)}}}
@@ -28,7 +31,8 @@ func testOutput(attach []string) *Output {
 		Compare: query.PreviousPeriod, HasCompare: true, CompareRange: query.Range{From: day.AddDate(0, 0, -1), To: day},
 		Location: time.UTC,
 		Tiles: []dashboard.TileView{{Tile: catalog.Tile{Query: "kpi/csat", Label: "CSAT " + evil, Target: &target},
-			Query: csat, Value: 4.2, HasValue: true, Previous: 4.4, HasPrevious: true}},
+			Query: csat, Value: 4.2, HasValue: true, Previous: 4.4, HasPrevious: true,
+			Cur: catalog.Point{Days: 1, Sample: 400, Spread: 0.8}, Prev: catalog.Point{Days: 1, Sample: 400, Spread: 0.8}}},
 		Panels: []dashboard.PanelView{
 			{Panel: catalog.Panel{ID: "p1", Title: "Orders " + evil, Query: "orders", Chart: "bar", X: "day", Y: []string{"orders"}}, Frame: f},
 			{Panel: catalog.Panel{ID: "p2", Title: "Broken", Query: "broken", Chart: "line"}, Err: errors.New("division by zero")},
@@ -103,7 +107,7 @@ func TestHighlights(t *testing.T) {
 			t.Errorf("highlights lack %q:\n%s", want, h)
 		}
 	}
-	daily := norm{daily: []float64{4.3, 4.5, 4.4, 4.35}, ok: true}
+	daily := norm{trailing: []float64{4.3, 4.5, 4.4, 4.35}, each: 1, ok: true}
 	if r := daily.record(4.2); r != "lowest in 28 days" {
 		t.Errorf("record(4.2) = %q, want lowest in 28 days", r)
 	}

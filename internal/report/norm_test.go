@@ -60,9 +60,9 @@ func TestNormsFollowThePeriodLength(t *testing.T) {
 		}
 		norms := trailingNorms(ctx, b, v, time.Time{})
 		for i, n := range norms {
-			if n.daily != nil {
-				if len(n.daily) != normDays-1 || slices.ContainsFunc(n.daily, math.IsNaN) {
-					t.Fatalf("%s: tile %d's daily norms are %v, want %d days with values", tc.rng, i, n.daily, normDays-1)
+			if n.trailing != nil {
+				if len(n.trailing) != normDays-1 || slices.ContainsFunc(n.trailing, math.IsNaN) {
+					t.Fatalf("%s: tile %d's daily norms are %v, want %d days with values", tc.rng, i, n.trailing, normDays-1)
 				}
 			}
 		}
