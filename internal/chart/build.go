@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"html/template"
 	"math"
-	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -216,9 +216,13 @@ func (b *build) cartesian() (template.HTML, error) {
 			return "", err
 		}
 	}
-	cats, ss := pivot(p, f, b.o.Unit, b.o.Sample)
-	partial := partialBucket(f, f.Index(p.X), b.o.RangeEnd)
-	if partial != "" && len(cats) > 1 {
+	xi := f.Index(p.X)
+	lone := b.loneMonth(xi)
+	cats, ss := pivot(p, f, b.o.Unit, b.sampling(), lone)
+	_, rowCat := categories(f, xi, lone)
+	axis := newTimeAxis(f, xi, rowCat, len(cats), lone, b.o.RangeStart)
+	partial := axis.partial(b.o.RangeEnd)
+	if partial != "" {
 		last := len(cats) - 1
 		for i := range ss {
 			if ss[i].notes == nil {
@@ -229,8 +233,6 @@ func (b *build) cartesian() (template.HTML, error) {
 			}
 			ss[i].notes[last] += "partial: the " + partial + " is not over"
 		}
-	} else {
-		partial = ""
 	}
 	isBar := kind == catalog.ChartBar || kind == catalog.ChartStackedBar
 	stacked := kind == catalog.ChartStackedBar
@@ -325,7 +327,7 @@ func (b *build) cartesian() (template.HTML, error) {
 				b.markDays(x)
 			}
 			if i == 0 && len(b.o.Events) > 0 {
-				b.markEvents(x, cats)
+				b.markEvents(x, cats, axis, isBar && s.axis == 0)
 			}
 		})
 	}
@@ -408,6 +410,11 @@ func (b *build) cartesian() (template.HTML, error) {
 			if partial != "" {
 				b.drawPartial(t, s, i, len(cats)-1, colors[i])
 			}
+			for k, label := range ss[i].thin {
+				if label != "" {
+					drawThin(s, k, label, colors[i])
+				}
+			}
 		}
 	})
 }
@@ -417,8 +424,8 @@ func (b *build) cartesian() (template.HTML, error) {
 // on the x dimension colours it).
 func (b *build) drawPartial(t, s tree, i, last int, color string) {
 	if s["type"] == "bar" {
-		if data, ok := s["data"].([]any); ok && last < len(data) && data[last] != nil {
-			data[last] = tree{"value": data[last], "itemStyle": tree{"opacity": 0.4}}
+		if item := dataItem(s, last); item != nil {
+			itemStyle(item)["opacity"] = 0.4
 		}
 		return
 	}
@@ -430,113 +437,203 @@ func (b *build) drawPartial(t, s tree, i, last int, color string) {
 	})
 }
 
+// drawThin draws a value resting on too few answers as hollow — a bar as
+// a dashed outline over a pale fill, a point as an empty circle — and
+// labels it with what it rests on ("only 3 responses").
+func drawThin(s tree, k int, label, color string) {
+	item := dataItem(s, k)
+	if item == nil {
+		return
+	}
+	style := itemStyle(item)
+	if s["type"] == "bar" {
+		style["color"] = rgba(color, 0.12)
+		style["borderColor"], style["borderType"], style["borderWidth"] = color, "dashed", 1.5
+	} else {
+		item["symbol"], item["symbolSize"] = "emptyCircle", 9
+		style["borderType"] = "dashed"
+	}
+	item["label"] = tree{"show": true, "position": "top", "formatter": label, "color": colorMuted, "fontSize": 10}
+}
+
+// dataItem turns point k of a series into a data item ({"value": …}) that
+// can carry its own style, and returns it; nil for a gap.
+func dataItem(s tree, k int) tree {
+	data, ok := s["data"].([]any)
+	if !ok || k < 0 || k >= len(data) || data[k] == nil {
+		return nil
+	}
+	if item, ok := data[k].(tree); ok {
+		return item
+	}
+	item := tree{"value": data[k]}
+	data[k] = item
+	return item
+}
+
+// itemStyle returns a data item's itemStyle, adding it when missing.
+func itemStyle(item tree) tree {
+	style, ok := item["itemStyle"].(tree)
+	if !ok {
+		style = tree{}
+		item["itemStyle"] = style
+	}
+	return style
+}
+
 // eventColor marks events apart from the data and the chosen days.
 const eventColor = "#b45309"
 
-// markEvents draws the events on a chart of daily categories: a line on an
-// event's day, a band across its span, each labelled with its title. Days
-// outside the chart are clamped to its edges; an event wholly outside it,
-// or a chart whose x is not days, draws nothing.
-func (b *build) markEvents(x *charts.SingleSeries, cats []string) {
-	if len(cats) == 0 || !looksLikeDate(cats[0]) || len(cats[0]) != 10 {
+// markEvents draws the events on a chart of dates: a band across the
+// categories an event touches — the days it spans, or the weeks or months
+// its days fall in — or a line on a single day, each labelled with its
+// title. Spans reaching past the chart are cut at its edges; an event
+// touching no category, or a chart whose x is not dates, draws nothing.
+// bars says the series is drawn as bars: ECharts then draws a band over
+// whole categories, one category included; over a line a band runs from
+// the first point to the last, so an event within one week or month is a
+// line on its point instead.
+func (b *build) markEvents(x *charts.SingleSeries, cats []string, axis timeAxis, bars bool) {
+	if axis.grain == "" || len(axis.starts) != len(cats) {
 		return
 	}
-	first, last := cats[0], cats[len(cats)-1]
-	has := map[string]bool{}
-	for _, c := range cats {
-		has[c] = true
-	}
 	for _, e := range b.o.Events {
-		if e.To < first || e.From > last {
+		from, errFrom := time.Parse("2006-01-02", e.From)
+		to, errTo := time.Parse("2006-01-02", e.To)
+		if errFrom != nil || errTo != nil || to.Before(from) {
 			continue
 		}
-		from, to := max(e.From, first), min(e.To, last)
+		first, last := -1, -1
+		for i, start := range axis.starts {
+			if !to.Before(start) && from.Before(axis.end(i)) {
+				if first < 0 {
+					first = i
+				}
+				last = i
+			}
+		}
+		if first < 0 {
+			continue
+		}
 		name := e.Title
 		if len([]rune(name)) > 28 {
 			name = string([]rune(name)[:27]) + "…"
 		}
-		if from == to {
-			if !has[from] {
-				continue
-			}
+		if first == last && (axis.grain == "day" || !bars) {
 			if x.MarkLines == nil {
 				x.MarkLines = &opts.MarkLines{MarkLineStyle: opts.MarkLineStyle{Symbol: []string{"none", "none"}}}
 			}
-			x.MarkLines.Data = append(x.MarkLines.Data, map[string]any{"xAxis": from, "name": name,
+			x.MarkLines.Data = append(x.MarkLines.Data, map[string]any{"xAxis": cats[first], "name": name,
 				"lineStyle": map[string]any{"type": "dotted", "color": eventColor, "width": 1.5},
 				"label":     map[string]any{"show": true, "formatter": "{b}", "position": "insideEndBottom", "color": eventColor, "fontSize": 10}})
 			continue
-		}
-		for !has[from] && from < to {
-			from = nextDay(from)
-		}
-		for !has[to] && to > from {
-			to = prevDay(to)
 		}
 		if x.MarkAreas == nil {
 			x.MarkAreas = &opts.MarkAreas{}
 		}
 		x.MarkAreas.Data = append(x.MarkAreas.Data, []any{
-			map[string]any{"xAxis": from, "name": name, "itemStyle": map[string]any{"color": "rgba(180, 83, 9, 0.08)"},
+			map[string]any{"xAxis": cats[first], "name": name, "itemStyle": map[string]any{"color": "rgba(180, 83, 9, 0.08)"},
 				"label": map[string]any{"show": true, "position": "insideTopRight", "color": eventColor, "fontSize": 10}},
-			map[string]any{"xAxis": to}})
+			map[string]any{"xAxis": cats[last]}})
 	}
 }
 
-func nextDay(d string) string { return shiftDay(d, 1) }
-func prevDay(d string) string { return shiftDay(d, -1) }
-
-func shiftDay(d string, n int) string {
-	t, err := time.Parse("2006-01-02", d)
-	if err != nil {
-		return d
-	}
-	return t.AddDate(0, 0, n).Format("2006-01-02")
+// timeAxis is what an x column of dates says about time: the grain of its
+// buckets and the first day of each category.
+type timeAxis struct {
+	grain  string      // "day", "week" or "month"; "" when x is not dates
+	starts []time.Time // per category, midnight UTC
 }
 
-// partialBucket says whether the last x value of a weekly or monthly
-// series starts a bucket that runs past end: "month" or "week", else "".
-// Daily series end with the range and are never partial.
-func partialBucket(f *frame.Frame, xi int, end time.Time) string {
-	if xi < 0 || end.IsZero() {
-		return ""
+// newTimeAxis reads the dates of x, one per category (rowCat and n as
+// categories returns them). Dates all on the 1st are months, dates 7, 14,
+// … days apart weeks, others days; a lone date is a day unless it is a
+// month (loneMonth) or a Monday before the range's start, which only a
+// query truncating the range to weeks returns.
+func newTimeAxis(f *frame.Frame, xi int, rowCat []int, n int, loneMonth bool, rangeStart time.Time) timeAxis {
+	if xi < 0 || n == 0 {
+		return timeAxis{}
 	}
-	var days []time.Time
-	seen := map[time.Time]bool{}
-	for _, row := range f.Rows {
+	starts := make([]time.Time, n)
+	for r, row := range f.Rows {
 		t, ok := row[xi].(time.Time)
-		if !ok {
-			continue
+		if !ok || t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0 {
+			return timeAxis{}
 		}
-		t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-		if !seen[t] {
-			seen[t] = true
-			days = append(days, t)
-		}
+		starts[rowCat[r]] = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	}
-	if len(days) < 2 {
-		return ""
-	}
-	sort.Slice(days, func(a, b int) bool { return days[a].Before(days[b]) })
-	last := days[len(days)-1]
 	monthly, weekly := true, true
-	for i, d := range days {
+	for i, d := range starts {
 		if d.Day() != 1 {
 			monthly = false
 		}
 		if i > 0 {
-			if gap := int(d.Sub(days[i-1]).Hours()/24 + 0.5); gap%7 != 0 {
+			if gap := int(d.Sub(starts[i-1]).Hours()/24 + 0.5); gap%7 != 0 {
 				weekly = false
 			}
 		}
 	}
+	a := timeAxis{grain: "day", starts: starts}
 	switch {
-	case monthly && last.AddDate(0, 1, 0).After(end):
-		return "month"
-	case weekly && !monthly && last.AddDate(0, 0, 7).After(end):
-		return "week"
+	case n == 1 && loneMonth:
+		a.grain = "month"
+	case n == 1 && !rangeStart.IsZero() && starts[0].Before(rangeStart) && starts[0].Weekday() == time.Monday:
+		a.grain = "week"
+	case n == 1:
+	case monthly:
+		a.grain = "month"
+	case weekly:
+		a.grain = "week"
+	}
+	return a
+}
+
+// end is the day after category i's bucket.
+func (a timeAxis) end(i int) time.Time {
+	switch a.grain {
+	case "month":
+		return a.starts[i].AddDate(0, 1, 0)
+	case "week":
+		return a.starts[i].AddDate(0, 0, 7)
+	}
+	return a.starts[i].AddDate(0, 0, 1)
+}
+
+// partial says whether the last bucket of a weekly or monthly axis runs
+// past end: "month" or "week", else "". Daily series end with the range
+// and are never partial.
+func (a timeAxis) partial(end time.Time) string {
+	if end.IsZero() || (a.grain != "week" && a.grain != "month") {
+		return ""
+	}
+	if a.end(len(a.starts) - 1).After(end) {
+		return a.grain
 	}
 	return ""
+}
+
+// loneMonth reports whether an x column holding one date, the first of a
+// month, holds a month: the query truncated the range's start to its
+// month (the date lies before the range), or the column is named for
+// months. A month chart of a short range is then "Nov 2026", as at 90
+// days, and its unfinished month is drawn as partial.
+func (b *build) loneMonth(xi int) bool {
+	if xi < 0 {
+		return false
+	}
+	var only time.Time
+	for _, row := range b.f.Rows {
+		t, ok := row[xi].(time.Time)
+		if !ok || (!only.IsZero() && !t.Equal(only)) {
+			return false
+		}
+		only = t
+	}
+	if only.IsZero() || only.Day() != 1 || only.Hour() != 0 || only.Minute() != 0 || only.Second() != 0 {
+		return false
+	}
+	day := time.Date(only.Year(), only.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return (!b.o.RangeStart.IsZero() && day.Before(b.o.RangeStart)) || strings.Contains(strings.ToLower(b.p.X), "month")
 }
 
 // axisColor is the colour of the only series on an axis, or "" when the
@@ -590,14 +687,14 @@ func (b *build) scatter() (template.HTML, error) {
 	if xNumeric {
 		xUnit = columnUnit(f, xi, b.o.Unit)
 	} else {
-		cats, rowCat = categories(f, xi)
+		cats, rowCat = categories(f, xi, false)
 	}
 
 	var ss []series
 	index := map[string]int{}
 	var sl labeler
 	if p.Series != "" {
-		sl = newLabeler(f, f.Index(p.Series))
+		sl = newLabeler(f, f.Index(p.Series), false)
 	}
 	for r, row := range f.Rows {
 		var x any
@@ -725,14 +822,15 @@ func (b *build) heatmap() (template.HTML, error) {
 		return "", err
 	}
 	xi, yi, vi := f.Index(p.X), f.Index(p.Y[0]), f.Index(p.Value)
-	xcats, rowX := categories(f, xi)
-	ycats, rowY := categories(f, yi)
+	xcats, rowX := categories(f, xi, false)
+	ycats, rowY := categories(f, yi, false)
 	unit := columnUnit(f, vi, b.o.Unit)
 
 	type cell struct{ x, y int }
 	cells := map[cell]int{} // → index in data: a repeated cell keeps the later row
 	var data []heatCell
 	lo, hi := math.Inf(1), math.Inf(-1)
+	open, anyOpen := openMonth(b.o.RangeEnd), false
 	for r, row := range f.Rows {
 		v, ok := number(row[vi]).(float64)
 		if !ok {
@@ -743,7 +841,15 @@ func (b *build) heatmap() (template.HTML, error) {
 		d := heatCell{
 			Name:  fmt.Sprintf("%s %s · %s %s", ColumnLabel(f, p.Y[0]), ycats[c.y], ColumnLabel(f, p.X), xcats[c.x]),
 			Value: []any{c.x, c.y, v},
-			Label: map[string]string{"formatter": cellLabel(v, unit)},
+			Label: map[string]any{"formatter": cellLabel(v, unit)},
+		}
+		if m, ok := cellMonth(row[yi], row[xi]); ok && !open.IsZero() && m.Equal(open) {
+			// The month is still filling in: its few days' retention would
+			// read as a collapse.
+			d.Name += " · month not over"
+			d.ItemStyle = map[string]any{"opacity": 0.35, "borderColor": "#8a94a3", "borderType": "dashed", "borderWidth": 1}
+			d.Label["color"] = colorMuted
+			anyOpen = true
 		}
 		if k, seen := cells[c]; seen {
 			data[k] = d
@@ -803,15 +909,72 @@ func (b *build) heatmap() (template.HTML, error) {
 		s["itemStyle"] = tree{"borderColor": "#ffffff", "borderWidth": 1}
 		s["label"] = tree{"show": showLabels, "fontSize": 10, "color": colorInk}
 		s["emphasis"] = tree{"itemStyle": tree{"borderColor": colorInk, "borderWidth": 1}}
+		if anyOpen {
+			t["graphic"] = []any{tree{"type": "text", "left": 8, "bottom": 2, "silent": true,
+				"style": tree{"text": "Faded, dashed cells: " + open.Format("Jan 2006") + " is not over", "fill": colorMuted, "fontSize": 11}}}
+		}
 	})
+}
+
+// openMonth is the month (its first day) holding the last day of a range
+// ending at end (exclusive) when the range stops before that month does;
+// zero when the range ends with a month, or is not known.
+func openMonth(end time.Time) time.Time {
+	if end.IsZero() || end.Day() == 1 {
+		return time.Time{}
+	}
+	return time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// cellMonth is the calendar month a cohort heatmap cell counts: its cohort
+// month (a date, or text such as "2026-03" or "Mar 2026") plus its offset
+// in months, whichever of the two axes holds which.
+func cellMonth(y, x any) (time.Time, bool) {
+	if m, ok := monthOf(y); ok {
+		if n, ok := wholeNumber(x); ok {
+			return m.AddDate(0, n, 0), true
+		}
+	}
+	if m, ok := monthOf(x); ok {
+		if n, ok := wholeNumber(y); ok {
+			return m.AddDate(0, n, 0), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// monthOf reads a cohort month: the first day of the month of a date, or
+// of text written 2006-01, 2006-01-02 or Jan 2006.
+func monthOf(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case time.Time:
+		return time.Date(x.Year(), x.Month(), 1, 0, 0, 0, 0, time.UTC), true
+	case string:
+		for _, layout := range []string{"2006-01", "2006-01-02", "Jan 2006"} {
+			if t, err := time.Parse(layout, strings.TrimSpace(x)); err == nil {
+				return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC), true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// wholeNumber reads a month offset.
+func wholeNumber(v any) (int, bool) {
+	x, ok := frame.Float(v)
+	if !ok || x != math.Trunc(x) || math.Abs(x) > 1200 {
+		return 0, false
+	}
+	return int(x), true
 }
 
 // heatCell is one heatmap data item. Its label is written here, so cells
 // read "37%" whether or not a formatter function can be sent along.
 type heatCell struct {
-	Name  string            `json:"name"`
-	Value []any             `json:"value"`
-	Label map[string]string `json:"label"`
+	Name      string         `json:"name"`
+	Value     []any          `json:"value"`
+	Label     map[string]any `json:"label"`
+	ItemStyle map[string]any `json:"itemStyle,omitempty"`
 }
 
 // cellLabel is a heatmap cell's text: percent without decimals.
@@ -842,7 +1005,7 @@ func (b *build) slicesOf() ([]slice, string, error) {
 		return nil, "", err
 	}
 	xi, vi := f.Index(p.X), f.Index(p.Y[0])
-	l := newLabeler(f, xi)
+	l := newLabeler(f, xi, false)
 	var out []slice
 	index := map[string]int{}
 	for _, row := range f.Rows {

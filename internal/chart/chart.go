@@ -75,15 +75,24 @@ type Options struct {
 	// Events are drawn on time-series charts (x of dates): a labelled
 	// vertical line on a day, a labelled band across a span.
 	Events []Event
-	// RangeEnd is the end (exclusive) of the range the panel shows: the
-	// last bucket of a weekly or monthly series that runs past it is not
-	// over, and is drawn as partial (a lighter bar, a faded line, and
-	// "partial" in the tooltip). Zero: not checked.
-	RangeEnd time.Time
+	// RangeStart and RangeEnd (exclusive) are the range the panel shows.
+	// The last bucket of a weekly or monthly series that runs past
+	// RangeEnd is not over, and is drawn as partial (a lighter bar, a
+	// faded line, and "partial" in the tooltip); so are a cohort
+	// heatmap's cells of that month. A lone first-of-month date before
+	// RangeStart is a month, not a day. Zero: not checked.
+	RangeStart, RangeEnd time.Time
 	// Sample names the result column holding the sample size of the
 	// query's measured value (its metric model): tooltips then say what
 	// each point rests on ("from 85 responses").
 	Sample string
+	// Query is the panel's query, when the caller has it. Its metric
+	// model (sample, min_sample) and its column lines (sample=COL) say
+	// what each value rests on; a point resting on fewer than the
+	// query's MinimumSample (30 for a column sample alone) is drawn
+	// hollow and its tooltip says it is too few, as a tile shows no
+	// number from it.
+	Query *catalog.Query
 }
 
 // Event is a day or span (From and To, both inclusive, 2006-01-02) to

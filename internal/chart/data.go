@@ -73,7 +73,8 @@ func number(v any) any {
 // labeler turns the cells of one column into category labels: dates as
 // YYYY-MM-DD, or "Aug 2026" when every date is the first of its month (a
 // monthly series); timestamps the same when they all fall on midnight
-// (else "YYYY-MM-DD HH:MM"); codes written in lower case with underscores
+// (else "YYYY-MM-DD HH:MM"); a lone date is a month only when the caller
+// knows it is (loneMonth: see build.loneMonth); codes written in lower case with underscores
 // ("where_is_my_order", "reno") readably ("Where is my order", "Reno")
 // when the whole column is such codes; NULL as "(none)".
 type labeler struct {
@@ -86,7 +87,7 @@ type labeler struct {
 // codeRE matches a value written as a code: lower case, digits and _.
 var codeRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-func newLabeler(f *frame.Frame, col int) labeler {
+func newLabeler(f *frame.Frame, col int, loneMonth bool) labeler {
 	l := labeler{typ: f.Columns[col].Type, datesOnly: true, monthly: true, codes: f.Columns[col].Type == frame.Text}
 	seen := 0
 	for _, row := range f.Rows {
@@ -105,7 +106,7 @@ func newLabeler(f *frame.Frame, col int) labeler {
 			}
 		}
 	}
-	l.monthly = l.monthly && l.datesOnly && seen > 1
+	l.monthly = l.monthly && l.datesOnly && (seen > 1 || seen == 1 && loneMonth)
 	return l
 }
 
@@ -136,8 +137,8 @@ func (l labeler) label(v any) string {
 // frame ordered by series then day would otherwise put a day that one
 // series lacks at the end); text keeps the order of first appearance,
 // which is the query's ORDER BY.
-func categories(f *frame.Frame, col int) (labels []string, rowIndex []int) {
-	l := newLabeler(f, col)
+func categories(f *frame.Frame, col int, loneMonth bool) (labels []string, rowIndex []int) {
+	l := newLabeler(f, col, loneMonth)
 	type key struct {
 		label string
 		first int
@@ -191,6 +192,9 @@ type series struct {
 	unit   string // how its values are shown
 	values []any  // float64 or nil, one per category (scatter: [x, y] pairs)
 	notes  []string
+	// thin is, per category, what a value resting on too few answers to
+	// go by rests on ("only 3 responses"); "" for the others.
+	thin []string
 }
 
 // valueColumns returns the panel's value columns: Y, then any Y2 column
@@ -214,30 +218,72 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// sampling says which result column holds the sample of each value
+// column, and below what sample a value is too thin to go by.
+type sampling struct {
+	columns map[string]string // value column → its sample column
+	min     float64
+}
+
+// sampling reads the panel's query: a column line's sample=COL speaks for
+// that column; the query's -- sample: (or Options.Sample) for its measured
+// value, the frame's first numeric column, when no column line names one.
+// Below the query's MinimumSample — 30 when only a column names its
+// sample — a value is too thin, as for the tiles.
+func (b *build) sampling() sampling {
+	s := sampling{columns: map[string]string{}, min: catalog.DefaultMinSample}
+	sample := b.o.Sample
+	if q := b.o.Query; q != nil {
+		if sample == "" {
+			sample = q.Metric.Sample
+		}
+		if m := q.Metric.MinimumSample(); m > 0 {
+			s.min = float64(m)
+		}
+		for _, c := range q.Columns {
+			if c.Sample != "" && b.f.Index(c.Sample) >= 0 {
+				s.columns[c.Name] = c.Sample
+			}
+		}
+	}
+	if m := b.f.FirstNumeric(); m >= 0 && sample != "" && b.f.Index(sample) >= 0 {
+		if _, named := s.columns[b.f.Columns[m].Name]; !named {
+			s.columns[b.f.Columns[m].Name] = sample
+		}
+	}
+	return s
+}
+
 // pivot lays the frame out as categories along x and one series per value
 // column — or, when the panel names a Series column (long format), one per
 // distinct value of it (times each value column when there are several).
 // A category a series has no row for is nil, a gap, never 0; when rows
-// repeat an (x, series) pair the later row wins.
-func pivot(p catalog.Panel, f *frame.Frame, unit, sample string) ([]string, []series) {
+// repeat an (x, series) pair the later row wins. A value whose column has
+// a sample gets a note saying what it rests on, and is marked thin when
+// that is fewer than sm.min. loneMonth: see newLabeler.
+func pivot(p catalog.Panel, f *frame.Frame, unit string, sm sampling, loneMonth bool) ([]string, []series) {
 	xi := f.Index(p.X)
-	// The sample column speaks for the measured value only.
-	sampleCol, measured := f.Index(sample), ""
-	if m := f.FirstNumeric(); m >= 0 && sample != "" {
-		measured = f.Columns[m].Name
-	}
 	note := func(s *series, cat int, row []any) {
-		if sampleCol < 0 || s.column != measured {
+		sample, ok := sm.columns[s.column]
+		if !ok || s.values[cat] == nil {
 			return
 		}
-		if n, ok := frame.Float(row[sampleCol]); ok {
-			if s.notes == nil {
-				s.notes = make([]string, len(s.values))
-			}
-			s.notes[cat] = "from " + FormatValue(n, unitCount, "") + " " + strings.ReplaceAll(sample, "_", " ")
+		n, ok := frame.Float(row[f.Index(sample)])
+		if !ok {
+			return
+		}
+		if s.notes == nil {
+			s.notes = make([]string, len(s.values))
+			s.thin = make([]string, len(s.values))
+		}
+		rests := FormatValue(n, unitCount, "") + " " + strings.ReplaceAll(sample, "_", " ")
+		s.notes[cat], s.thin[cat] = "from "+rests, ""
+		if n < sm.min {
+			s.thin[cat] = "only " + rests
+			s.notes[cat] = s.thin[cat] + ": too few to go by"
 		}
 	}
-	cats, rowCat := categories(f, xi)
+	cats, rowCat := categories(f, xi, loneMonth)
 	cols := valueColumns(p)
 
 	units := map[string]string{}
@@ -267,7 +313,7 @@ func pivot(p catalog.Panel, f *frame.Frame, unit, sample string) ([]string, []se
 	}
 
 	si := f.Index(p.Series)
-	sl := newLabeler(f, si)
+	sl := newLabeler(f, si, false)
 	index := map[string]int{}
 	for r, row := range f.Rows {
 		key := sl.label(row[si])
