@@ -384,7 +384,8 @@ func Panel(p dashboard.PanelView, index int, opts DashboardOptions) PanelBlock {
 				"; the chosen " + dayWord(p.Marked.Days()) + " marked. " + b.Note)
 		}
 		b.Body, p.Err = chart.Render(p.Panel, p.Frame, chart.Options{
-			ID: ChartID(index, p.ID), Renderer: renderer, Animation: !opts.Print, Unit: unit, Sample: sample, Mark: mark, MarkLabel: markLabel, RangeEnd: p.Range.To, Events: opts.events,
+			ID: ChartID(index, p.ID), Renderer: renderer, Animation: !opts.Print, Unit: unit, Sample: sample, Mark: mark, MarkLabel: markLabel, RangeStart: p.Range.From, RangeEnd: p.Range.To, Events: opts.events,
+			Query: p.Query,
 		})
 	}
 	if !p.AsOf.IsZero() && b.Err == "" {
