@@ -1,9 +1,11 @@
 package alert_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"mime/quotedprintable"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -222,7 +224,9 @@ webhooks:
 	if f.Period != yesterday.Format(query.DateLayout) || f.Value != 5 || !f.Threshold.Valid || f.Threshold.Float64 != 10 {
 		t.Errorf("firing %+v, want period yesterday, value 5, threshold 10 (the tile's target)", f)
 	}
-	if want := "Level is 5 for " + yesterday.Format("Mon 2 Jan 2006") + ", below the threshold of 10."; f.Message != want {
+	// The rule's params are part of the number: the dashboard's default
+	// view (all channels) shows another.
+	if want := "Level (channel web) is 5 for " + yesterday.Format("Mon 2 Jan 2006") + ", below the threshold of 10."; f.Message != want {
 		t.Errorf("message %q, want %q", f.Message, want)
 	}
 	if got := len(byFiring[f.ID]); got != 5 {
@@ -232,7 +236,16 @@ webhooks:
 	if len(msgs) != 2 || !strings.Contains(string(msgs[0].Data), "Subject: [opsboard] Alert: Level low on the web") {
 		t.Errorf("got %d emails, want one to each address with the alert's subject", len(msgs))
 	}
-	if got := hk.bodies("/slack"); len(got) != 1 || !strings.HasPrefix(got[0], `{"text":"*Alert: Level low on the web*\nLevel is 5 for`) {
+	if len(msgs) > 0 {
+		// The body parts are quoted-printable; the headers pass through.
+		text, _ := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(msgs[0].Data)))
+		for _, want := range []string{"Level (channel web) is 5 for", "Dashboard: https://opsboard.example.com/d/ops?channel=web&range=yesterday"} {
+			if !strings.Contains(string(text), want) {
+				t.Errorf("email lacks %q:\n%s", want, text)
+			}
+		}
+	}
+	if got := hk.bodies("/slack"); len(got) != 1 || !strings.HasPrefix(got[0], `{"text":"*Alert: Level low on the web*\nLevel (channel web) is 5 for`) {
 		t.Errorf("slack webhook got %q, want one {\"text\": …} naming the alert", got)
 	}
 	if got := hk.bodies("/generic/s3cr3t"); len(got) != 1 {
@@ -267,6 +280,9 @@ webhooks:
 		json.Unmarshal([]byte(got[1]), &body)
 		if body.Kind != "alert.fired" || body.Fields["rule"] != "level-low" || body.Fields["value"] != 5.0 || body.Fields["threshold"] != 10.0 {
 			t.Errorf("generic body %s lacks the alert's fields", got[1])
+		}
+		if p, _ := body.Fields["params"].(map[string]any); p["channel"] != "web" {
+			t.Errorf("generic body %s does not carry the rule's params", got[1])
 		}
 		if got[0] != got[1] {
 			t.Errorf("the retry sent other bytes than the first attempt")
@@ -398,8 +414,9 @@ webhooks: [` + hk.URL + `/hook]
 	if firings, _ := notices(t, "low"); len(firings) != 1 || firings[0].Value != 3 {
 		t.Errorf("firings after CheckNow: %+v, want one at 3", firings)
 	}
-	if got := hk.bodies("/hook"); len(got) != 1 {
-		t.Errorf("webhook got %d posts, want 1", len(got))
+	// Without a title, the rule is named after the tile and its params.
+	if got := hk.bodies("/hook"); len(got) != 1 || !strings.HasPrefix(got[0], `{"text":"*Alert: Level (channel web) below target*\nLevel (channel web) is 3 for`) {
+		t.Errorf("webhook got %q, want one post naming the tile with its channel", got)
 	}
 	if _, err := svc.CheckNow(context.Background(), "nope"); err == nil {
 		t.Errorf("CheckNow of an unknown rule succeeded")

@@ -115,6 +115,9 @@ func (s *Service) judge(o *Outcome) {
 	if label == "" {
 		label = t.Query.Title
 	}
+	// The rule's filter values are part of what the number is: "Orders
+	// (channel web) is 407" is not the 602 the dashboard shows for all.
+	label = rule.Watched(label)
 	when := periodText(rule, o.Period)
 	switch {
 	case !t.HasValue:

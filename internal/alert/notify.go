@@ -83,8 +83,10 @@ func (s *Service) historyLink(rule *catalog.Alert) string {
 	return s.link("/alerts?rule=" + url.QueryEscape(rule.Name))
 }
 
+// dashboardLink opens the dashboard with the rule's filter values and
+// range, so that it shows the number the notice speaks of.
 func (s *Service) dashboardLink(rule *catalog.Alert) string {
-	return s.link("/d/" + url.PathEscape(rule.Dashboard))
+	return s.link(rule.DashboardPath())
 }
 
 // webhookNotice is the notice for webhooks: the headline and message, the
@@ -98,6 +100,9 @@ func (s *Service) webhookNotice(rule *catalog.Alert, o *Outcome, f *store.AlertF
 	}
 	if rule.Threshold != nil {
 		fields["threshold"] = *rule.Threshold
+	}
+	if len(rule.Params) > 0 {
+		fields["params"] = rule.Params
 	}
 	if rule.Condition == catalog.AlertChange {
 		fields["direction"], fields["compare"] = rule.Direction, rule.Compare

@@ -95,6 +95,45 @@ var (
 // AlertNames returns the alert rule names in order.
 func (c *Catalog) AlertNames() []string { return sortedNames(c.Alerts) }
 
+// ParamsText names the filter values the rule's tile is computed with, by
+// parameter: "channel web, region north"; empty when the rule sets none
+// and the tile shows the filters' defaults.
+func (a *Alert) ParamsText() string {
+	var parts []string
+	for _, name := range sortedNames(a.Params) {
+		parts = append(parts, name+" "+a.Params[name])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Watched names the number the rule watches for people: the tile's label
+// and, when the rule sets filters, their values, "Orders (channel web)",
+// so that it is not mistaken for the dashboard's default view.
+func (a *Alert) Watched(label string) string {
+	if p := a.ParamsText(); p != "" {
+		return label + " (" + p + ")"
+	}
+	return label
+}
+
+// DashboardPath is the address of the dashboard view showing what the
+// rule watches: its filter values and, unless it looks at today so far
+// (which a dashboard cannot show), its range.
+func (a *Alert) DashboardPath() string {
+	q := url.Values{}
+	for name, v := range a.Params {
+		q.Set(name, v)
+	}
+	if a.Range != "" && a.Range != AlertToday {
+		q.Set("range", a.Range)
+	}
+	path := "/d/" + url.PathEscape(a.Dashboard)
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	return path
+}
+
 // Location returns the rule's time zone, or def when it names none.
 func (a *Alert) Location(def *time.Location) (*time.Location, error) {
 	if a.TimeZone == "" {
@@ -334,7 +373,7 @@ func (c *Catalog) checkAlerts() Errors {
 			if label == "" {
 				label = q.Title
 			}
-			a.Title = label + " " + map[string]string{AlertBelow: "below target", AlertAbove: "above target", AlertChange: "changed unusually"}[a.Condition]
+			a.Title = a.Watched(label) + " " + map[string]string{AlertBelow: "below target", AlertAbove: "above target", AlertChange: "changed unusually"}[a.Condition]
 		}
 		errs = append(errs, c.checkFilterParams(a.File, a.at, def, d, a.Params)...)
 		switch a.Condition {

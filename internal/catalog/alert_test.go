@@ -59,6 +59,10 @@ func TestLoadAlerts(t *testing.T) {
 		{"compare", drop.Compare, "previous_period"},
 		{"timezone", drop.TimeZone, "Europe/Berlin"},
 		{"params", drop.Params["channel"] + "," + drop.Params["min_orders"], "web,10"},
+		{"params in words", drop.Watched("Orders"), "Orders (channel web, min_orders 10)"},
+		{"dashboard view", drop.DashboardPath(), "/d/ops?channel=web&min_orders=10&range=yesterday"},
+		{"no params", low.Watched("CSAT"), "CSAT"},
+		{"today has no dashboard range", low.DashboardPath(), "/d/ops"},
 		{"webhook 1", drop.Webhooks[0].Target() + " " + drop.Webhooks[0].Format, "env:OPSBOARD_SLACK_OPS slack"},
 		{"webhook 2", drop.Webhooks[1].Target() + " " + drop.Webhooks[1].Format, "url:https://hooks.example.com/x generic"},
 	} {

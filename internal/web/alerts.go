@@ -33,11 +33,15 @@ type alertsData struct {
 type alertRule struct {
 	Name, Title, File, Dashboard, Tile, Condition, Schedule, Targets string
 	LastCheck, LastStatus, LastMessage, Tone                         string
+	// Watched is the tile's label with the rule's filter values, "Orders
+	// (channel web)"; DashboardURL opens the view that shows that number.
+	Watched, DashboardURL string
 }
 
 type firingRow struct {
 	ID                                int64
 	Rule, Title, Dashboard, Tile      string
+	Params, DashboardURL              string
 	Period, Fired, Message, Recovered string
 	Open                              bool
 	Notices                           []noticeRow
@@ -80,7 +84,8 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		row := alertRule{Name: name, Title: a.Title, File: a.File, Dashboard: a.Dashboard, Tile: a.Tile,
-			Condition: describeCondition(c, a), Targets: describeTargets(a)}
+			Condition: describeCondition(c, a), Targets: describeTargets(a),
+			Watched: a.Watched(tileLabel(c, a)), DashboardURL: a.DashboardPath()}
 		if a.Cron != nil {
 			row.Schedule = a.Cron.Describe()
 			if a.TimeZone != "" {
@@ -107,7 +112,13 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, f := range firings {
 		row := firingRow{ID: f.ID, Rule: f.Rule, Title: f.Title, Dashboard: f.Dashboard, Tile: f.Tile,
-			Period: f.Period, Fired: when(f.FiredAt), Message: f.Message, Open: !f.RecoveredAt.Valid}
+			Period: f.Period, Fired: when(f.FiredAt), Message: f.Message, Open: !f.RecoveredAt.Valid,
+			DashboardURL: "/d/" + f.Dashboard}
+		// A firing keeps no params of its own; the rule's, while it still
+		// watches the same tile, say which view its number is from.
+		if a, ok := c.Alerts[f.Rule]; ok && a.Dashboard == f.Dashboard && a.Tile == f.Tile {
+			row.Params, row.DashboardURL = a.ParamsText(), a.DashboardPath()
+		}
 		if f.RecoveredAt.Valid {
 			row.Recovered = when(f.RecoveredAt.Time)
 			if f.RecoveredIn.Valid && f.RecoveredIn.String != f.Period {
@@ -158,6 +169,22 @@ func describeCondition(c *catalog.Catalog, a *catalog.Alert) string {
 	return dir + " more than its normal variation vs " + strings.ReplaceAll(a.Compare, "_", " ") + ", " + rng
 }
 
+// tileLabel is how the dashboard labels the rule's tile: its label, else
+// its query's title, else the query's name.
+func tileLabel(c *catalog.Catalog, a *catalog.Alert) string {
+	if d := c.Dashboards[a.Dashboard]; d != nil {
+		for _, t := range d.Tiles {
+			if t.Query == a.Tile && t.Label != "" {
+				return t.Label
+			}
+		}
+	}
+	if q := c.Queries[a.Tile]; q != nil && q.Title != "" {
+		return q.Title
+	}
+	return a.Tile
+}
+
 // describeTargets lists where a rule's notices go, webhooks without their
 // secret.
 func describeTargets(a *catalog.Alert) string {
@@ -177,7 +204,7 @@ var alertsTemplate = template.Must(template.New("alerts").Parse(`
 <tbody>
 {{range .Rules}}<tr data-rule="{{.Name}}">
   <td><a href="/alerts?rule={{.Name}}">{{.Title}}</a><br><span class="meta">{{.File}}</span></td>
-  <td><a href="/d/{{.Dashboard}}">{{.Dashboard}}</a> · <code>{{.Tile}}</code></td>
+  <td class="watched">{{.Watched}}<br><span class="meta"><a href="{{.DashboardURL}}">{{.Dashboard}}</a> · <code>{{.Tile}}</code></span></td>
   <td>{{.Condition}}</td><td>{{.Schedule}}</td>
   <td>{{if .LastStatus}}<span class="badge {{.Tone}}">{{.LastStatus}}</span> {{.LastCheck}}<br><span class="meta">{{.LastMessage}}</span>{{else}}<span class="meta">not yet</span>{{end}}</td>
   <td class="meta">{{.Targets}}</td>
@@ -189,7 +216,7 @@ var alertsTemplate = template.Must(template.New("alerts").Parse(`
 <tbody>
 {{range .Firings}}<tr id="firing-{{.ID}}" data-firing="{{.ID}}">
   <td>{{.Fired}}</td>
-  <td><a href="/alerts?rule={{.Rule}}">{{.Title}}</a><br><span class="meta"><a href="/d/{{.Dashboard}}">{{.Dashboard}}</a> · {{.Tile}}</span></td>
+  <td><a href="/alerts?rule={{.Rule}}">{{.Title}}</a><br><span class="meta"><a href="{{.DashboardURL}}">{{.Dashboard}}</a> · {{.Tile}}{{if .Params}} ({{.Params}}){{end}}</span></td>
   <td>{{.Period}}</td><td>{{.Message}}</td>
   <td>{{if .Open}}<span class="badge bad">firing</span>{{else}}<span class="badge good">recovered</span><br><span class="meta">{{.Recovered}}</span>{{end}}</td>
   <td>{{if .Notices}}<details><summary>{{len .Notices}}</summary><ul>{{range .Notices}}<li>{{.Kind}} · <span class="badge {{.Tone}}">{{.Status}}</span> {{.Target}}{{if gt .Attempts 1}} · {{.Attempts}} attempts{{end}}{{if .Error}}<br><span class="meta">{{.Error}}</span>{{end}}</li>{{end}}</ul></details>{{else}}<span class="meta">none</span>{{end}}</td>
