@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -82,6 +84,63 @@ func (s *Server) viewRequest(r *http.Request, d *catalog.Dashboard, link *store.
 	return req
 }
 
+// viewKeys are the URL query keys a dashboard view reads besides its
+// filters' params (viewRequest): the range, a custom range's dates, the
+// comparison and an editor's cache bypass.
+var viewKeys = []string{"range", "from", "to", "compare", "refresh"}
+
+// checkViewQuery refuses a URL query key that is neither a view key nor a
+// filter of d, as a bad range is refused: a misspelt filter (?chanel=web)
+// would otherwise show the numbers of every channel as if they were the
+// web's.
+func checkViewQuery(r *http.Request, d *catalog.Dashboard) error {
+	var filters, unknown []string
+	for _, f := range d.Filters {
+		filters = append(filters, f.Param)
+	}
+	for k := range r.URL.Query() {
+		if !slices.Contains(viewKeys, k) && !slices.Contains(filters, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	known := append(slices.Clone(filters), viewKeys...)
+	msg := fmt.Sprintf("This dashboard has no filter %s", quoteList(unknown))
+	if len(unknown) == 1 {
+		if s := catalog.Closest(unknown[0], known); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+	} else {
+		msg = fmt.Sprintf("This dashboard has no filters %s", quoteList(unknown))
+		var hints []string
+		for _, k := range unknown {
+			if s := catalog.Closest(k, known); s != "" {
+				hints = append(hints, fmt.Sprintf("%q for %q", s, k))
+			}
+		}
+		if len(hints) > 0 {
+			msg += " (did you mean " + strings.Join(hints, ", ") + "?)"
+		}
+	}
+	if len(filters) > 0 {
+		msg += ": its filters are " + strings.Join(filters, ", ") + "."
+	} else {
+		msg += ": it has no filters."
+	}
+	return apperr.Invalid("%s An address may also set range, from, to and compare.", msg)
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
 // canonicalQuery is the URL query that reproduces a view, for links.
 func canonicalQuery(r *http.Request, d *catalog.Dashboard, locked map[string]string) url.Values {
 	in := r.URL.Query()
@@ -116,6 +175,9 @@ func (s *Server) lookupDashboard(name string) (*catalog.Dashboard, error) {
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.lookupDashboard(mux.Vars(r)["name"])
 	if err != nil {
+		return err
+	}
+	if err := checkViewQuery(r, d); err != nil {
 		return err
 	}
 	path := "/d/" + d.Name
@@ -167,6 +229,9 @@ func (s *Server) writePanel(w http.ResponseWriter, r *http.Request, d *catalog.D
 	}
 	if panel == nil {
 		return notFound("Dashboard %q has no panel %q.", d.Name, vars["id"])
+	}
+	if err := checkViewQuery(r, d); err != nil {
+		return err
 	}
 	only := *d
 	only.Tiles, only.Panels = nil, []catalog.Panel{*panel}
