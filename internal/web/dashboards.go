@@ -89,6 +89,15 @@ func (s *Server) viewRequest(r *http.Request, d *catalog.Dashboard, link *store.
 // comparison and an editor's cache bypass.
 var viewKeys = []string{"range", "from", "to", "compare", "refresh"}
 
+// trackingKeys are what mail and ad tools add to the links they count
+// clicks on (a report's link opened from a newsletter tool): they name no
+// filter, so they are let through rather than refused.
+var trackingKeys = []string{"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_hsenc", "_hsmi"}
+
+func trackingKey(k string) bool {
+	return strings.HasPrefix(k, "utm_") || slices.Contains(trackingKeys, k)
+}
+
 // checkViewQuery refuses a URL query key that is neither a view key nor a
 // filter of d, as a bad range is refused: a misspelt filter (?chanel=web)
 // would otherwise show the numbers of every channel as if they were the
@@ -99,7 +108,7 @@ func checkViewQuery(r *http.Request, d *catalog.Dashboard) error {
 		filters = append(filters, f.Param)
 	}
 	for k := range r.URL.Query() {
-		if !slices.Contains(viewKeys, k) && !slices.Contains(filters, k) {
+		if !slices.Contains(viewKeys, k) && !slices.Contains(filters, k) && !trackingKey(k) {
 			unknown = append(unknown, k)
 		}
 	}

@@ -123,6 +123,9 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return notFound("The dashboard this link showed no longer exists.")
 		}
+		if err := checkViewQuery(r, d); err != nil {
+			return err
+		}
 		req := s.viewRequest(r, d, link)
 		req.MaxRows, req.Trend = s.pageRows, true
 		b := s.builder()

@@ -49,9 +49,14 @@ func TestUnknownURLKeyIsRefused(t *testing.T) {
 			}
 		}
 	}
-	code, body, _ := get(t, ts.URL+"/d/ops?utm_source=mail&channel=web&zone=x")
-	if want := `This dashboard has no filters "utm_source", "zone": its filters are channel.`; code != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), want) {
-		t.Errorf("two unknown keys: %d, want 400 saying %q", code, want)
+	code, body, _ := get(t, ts.URL+"/d/ops?chanel=web&channel=web&zone=x")
+	if want := `This dashboard has no filters "chanel", "zone" (did you mean "channel" for "chanel"?): its filters are channel.`; code != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), want) {
+		t.Errorf("two unknown keys: %d, want 400 saying %q:\n%.600s", code, want, body)
+	}
+	// A report's link opened from a mail tool that counts clicks carries
+	// its tracking keys: they are no filter, and the page opens.
+	if code, body, _ := get(t, ts.URL+"/d/ops?channel=web&utm_source=newsletter&utm_medium=email&mc_cid=abc&gclid=x"); code != http.StatusOK || !strings.Contains(body, ">1<") {
+		t.Errorf("a tracked link = %d, want 200 with the web's number:\n%.400s", code, body)
 	}
 	if code, _, _ := get(t, ts.URL+"/d/ops?range=last_fortnight"); code != http.StatusBadRequest {
 		t.Errorf("a bad range answered %d, want 400", code)
@@ -73,12 +78,18 @@ func TestUnknownURLKeyIsRefused(t *testing.T) {
 	}
 }
 
-// A share link's panel export is refused a misspelt filter too, and takes
-// the link's other filters and range.
-func TestSharedPanelRefusesUnknownURLKey(t *testing.T) {
+// A share link's page and panel export are refused a misspelt filter too,
+// and take the link's other filters and range.
+func TestSharedViewRefusesUnknownURLKey(t *testing.T) {
 	db := dbtest.Store(t)
 	ts := startServer(t, db, writeDefs(t, viewQueryDefs))
 	token, _ := newShare(t, db, access.ShareDashboard, "ops", map[string]string{"channel": "app"}, time.Hour, "")
+	if code, body, _ := get(t, ts.URL+"/s/"+token+"?chanel=web"); code != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), `no filter "chanel"`) {
+		t.Errorf("shared page with ?chanel=web = %d, want 400 naming chanel:\n%.600s", code, body)
+	}
+	if code, _, _ := get(t, ts.URL+"/s/"+token+"?utm_source=newsletter"); code != http.StatusOK {
+		t.Errorf("shared page with a tracking key = %d, want 200", code)
+	}
 	if code, body, _ := get(t, ts.URL+"/s/"+token+"/panels/p1.csv?chanel=web"); code != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), `no filter "chanel"`) {
 		t.Errorf("shared CSV with ?chanel=web = %d, want 400 naming chanel:\n%s", code, body)
 	}
