@@ -381,6 +381,13 @@ func (b *build) cartesian() (template.HTML, error) {
 	}
 
 	return b.snippet(c, func(t tree) {
+		if isBar && b.eventBands {
+			if xs, ok := t["xAxis"].([]any); ok && len(xs) > 0 {
+				if tick, ok := xs[0].(tree)["axisTick"].(tree); ok {
+					tick["alignWithLabel"] = false
+				}
+			}
+		}
 		for i, v := range seriesList(t) {
 			s := v.(tree)
 			if ml, ok := s["markLine"].(tree); ok {
@@ -489,10 +496,11 @@ const eventColor = "#b45309"
 // its days fall in — or a line on a single day, each labelled with its
 // title. Spans reaching past the chart are cut at its edges; an event
 // touching no category, or a chart whose x is not dates, draws nothing.
-// bars says the series is drawn as bars: ECharts then draws a band over
-// whole categories, one category included; over a line a band runs from
-// the first point to the last, so an event within one week or month is a
-// line on its point instead.
+// bars says the series is drawn as bars: a band then covers whole bars,
+// one bar included (cartesian turns the x ticks' alignWithLabel off, with
+// which ECharts draws a band from centre to centre). Over a line a band
+// runs from the first point to the last, so an event within one week or
+// month is a line on its point instead.
 func (b *build) markEvents(x *charts.SingleSeries, cats []string, axis timeAxis, bars bool) {
 	if axis.grain == "" || len(axis.starts) != len(cats) {
 		return
@@ -531,6 +539,7 @@ func (b *build) markEvents(x *charts.SingleSeries, cats []string, axis timeAxis,
 		if x.MarkAreas == nil {
 			x.MarkAreas = &opts.MarkAreas{}
 		}
+		b.eventBands = true
 		x.MarkAreas.Data = append(x.MarkAreas.Data, []any{
 			map[string]any{"xAxis": cats[first], "name": name, "itemStyle": map[string]any{"color": "rgba(180, 83, 9, 0.08)"},
 				"label": map[string]any{"show": true, "position": "insideTopRight", "color": eventColor, "fontSize": 10}},

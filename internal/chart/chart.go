@@ -194,6 +194,7 @@ type build struct {
 	seriesUnits []string
 	seriesNotes [][]string // per series and point: "from 85 responses"
 	xAxisUnits  []string   // value x axes (scatter) only
+	eventBands  bool       // markEvents drew a band
 }
 
 // units records the units a data-only snippet hands to the page script.

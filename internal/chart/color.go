@@ -25,9 +25,12 @@ var palette = []string{
 }
 
 // colorSalt is mixed into the hash. It was picked so that the demo's
-// series names that meet on one chart (channels, regions, segments,
-// carriers, ticket channels) never share a colour.
-const colorSalt = "opsboard:34172155:"
+// series names that meet on one chart (channels, regions, carriers,
+// ticket channels, warehouses, return reasons, and the y columns drawn
+// together) never share a colour: each is then drawn in its own
+// SeriesColor whatever names a range leaves out, so "Not as described"
+// is the same colour at 7 days, without late returns, as at 90 days.
+const colorSalt = "opsboard:526153:"
 
 // SeriesColor returns the colour of a series name, the same on every panel
 // and page: "web" is one colour wherever it is drawn. Names are compared
@@ -64,7 +67,8 @@ func colorIndex(name string) int {
 // SeriesColor unless another name on the same chart already holds it; then
 // it takes the next free palette colour. Names are settled in sorted order,
 // so a given set of names always gets the same colours, whatever order the
-// query returns them in.
+// query returns them in; a name that had to move may move back when the
+// name it gave way to is not on the chart (see colorSalt).
 func seriesColors(names []string) []string {
 	sorted := append([]string(nil), names...)
 	sort.Strings(sorted)

@@ -271,6 +271,56 @@ func TestEventsCoverTheBucketsTheyTouch(t *testing.T) {
 			if got := eventsOf(t, b); strings.Join(got, "|") != strings.Join(tc.want, "|") {
 				t.Errorf("event bands: want %q, got %q", tc.want, got)
 			}
+			// Ticks aligned with labels would draw a band over bars from
+			// centre to centre, a band over one bar not at all.
+			align := mustJSON(t, b.tree["xAxis"])
+			if bars := tc.panel.Chart == catalog.ChartBar; bars != strings.Contains(align, `"alignWithLabel":false`) {
+				t.Errorf("bars %v: x ticks %s", bars, align)
+			}
 		})
+	}
+}
+
+// Names keep their colour whatever a range leaves out: the return reasons
+// at 7 days (no late returns) are drawn as at 90 days, and no demo names
+// that meet on one chart share a colour.
+func TestSeriesColorsStableAcrossRanges(t *testing.T) {
+	reasons := func(names ...string) *frame.Frame {
+		f := &frame.Frame{Columns: []frame.Column{{Name: "carrier", Type: frame.Text}, {Name: "reason", Type: frame.Text}, {Name: "return_rate", Type: frame.Number}}}
+		for _, n := range names {
+			f.Rows = append(f.Rows, []any{"parcelgo", n, 0.01})
+		}
+		return f
+	}
+	p := catalog.Panel{ID: "p1", Title: "Return rate by carrier and reason", Chart: catalog.ChartStackedBar, X: "carrier", Y: []string{"return_rate"}, Series: "reason"}
+	b90, _ := mustRender(t, p, reasons("changed_mind", "damaged", "late", "not_as_described", "wrong_item"), Options{Unit: "percent"})
+	b7, _ := mustRender(t, p, reasons("changed_mind", "damaged", "not_as_described", "wrong_item"), Options{Unit: "percent"})
+	colorOf := func(b *build, name string) string {
+		for i, s := range seriesOf(t, b) {
+			if s["name"] == name {
+				return fmt.Sprint(b.tree["color"].([]any)[i])
+			}
+		}
+		t.Fatalf("no series %q", name)
+		return ""
+	}
+	for _, name := range []string{"Changed mind", "Damaged", "Not as described", "Wrong item"} {
+		if c90, c7 := colorOf(b90, name), colorOf(b7, name); c90 != c7 {
+			t.Errorf("%s: %s at 90 days, %s at 7 days; want one colour", name, c90, c7)
+		}
+	}
+	for _, set := range [][]string{
+		{"Changed mind", "Damaged", "Late", "Not as described", "Wrong item"}, {"Allentown", "Memphis", "Reno"},
+		{"Web", "App", "Marketplace"}, {"North", "South", "East", "West"}, {"Metrodash", "Parcelgo", "Postal", "Swiftship"},
+		{"Phone", "Email", "Chat"}, {"Orders", "On time rate"}, {"CSAT", "On time rate"},
+		{"Median first response hours", "Support CSAT"}, {"Late orders", "WISMO tickets"}, {"Churned", "Churn rate"},
+	} {
+		seen := map[string]string{}
+		for _, n := range set {
+			if other, dup := seen[SeriesColor(n)]; dup {
+				t.Errorf("%q and %q share %s", other, n, SeriesColor(n))
+			}
+			seen[SeriesColor(n)] = n
+		}
 	}
 }
