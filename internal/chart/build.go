@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"math"
@@ -304,7 +305,7 @@ func (b *build) cartesian() (template.HTML, error) {
 		return charts.WithSeriesOpts(func(x *charts.SingleSeries) {
 			x.Data = s.values
 			x.YAxisIndex = s.axis
-			x.SeriesTooltip = &opts.SeriesTooltip{ValueFormatter: funcStr(b.formatter(s.unit, false))}
+			x.SeriesTooltip = &opts.SeriesTooltip{ValueFormatter: funcStr(b.notedFormatter(s))}
 			if stacked {
 				x.Stack = "total"
 			}
@@ -424,6 +425,22 @@ func (b *build) cartesian() (template.HTML, error) {
 			}
 		}
 	})
+}
+
+// notedFormatter registers the tooltip formatter of a series: its unit's,
+// followed by each point's note ("only 3 responses: too few to go by",
+// "partial: the month is not over") when it has one. Data snippets carry
+// the notes in data-formats for the page script instead.
+func (b *build) notedFormatter(s series) string {
+	if s.notes == nil {
+		return b.formatter(s.unit, false)
+	}
+	notes, err := json.Marshal(s.notes) // escapes <, > and &
+	if err != nil {
+		return b.formatter(s.unit, false)
+	}
+	return b.fn(`function(v,i){var f=` + jsFormatter(s.unit, false) + `,n=` + string(notes) +
+		`,t=f(v);return n[i]?t+" ("+n[i]+")":t;}`)
 }
 
 // drawPartial draws the last bucket of a series as not over: a bar at half
