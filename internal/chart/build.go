@@ -385,7 +385,11 @@ func (b *build) cartesian() (template.HTML, error) {
 		if isBar && b.eventBands {
 			if xs, ok := t["xAxis"].([]any); ok && len(xs) > 0 {
 				if tick, ok := xs[0].(tree)["axisTick"].(tree); ok {
-					tick["alignWithLabel"] = false
+					// ECharts snaps a band over bars to the x ticks: one
+					// tick between every two bars, or a band over many
+					// days lands on the nearest labelled ones, and one
+					// ending on the last bar is not drawn.
+					tick["alignWithLabel"], tick["interval"] = false, 0
 				}
 			}
 		}
@@ -514,10 +518,10 @@ const eventColor = "#b45309"
 // title. Spans reaching past the chart are cut at its edges; an event
 // touching no category, or a chart whose x is not dates, draws nothing.
 // bars says the series is drawn as bars: a band then covers whole bars,
-// one bar included (cartesian turns the x ticks' alignWithLabel off, with
-// which ECharts draws a band from centre to centre). Over a line a band
-// runs from the first point to the last, so an event within one week or
-// month is a line on its point instead.
+// one bar included (cartesian puts an x tick between every two bars, not
+// aligned with the labels: ECharts draws a band from tick to tick). Over a
+// line a band runs from the first point to the last, so an event within
+// one week or month is a line on its point instead.
 func (b *build) markEvents(x *charts.SingleSeries, cats []string, axis timeAxis, bars bool) {
 	if axis.grain == "" || len(axis.starts) != len(cats) {
 		return
