@@ -14,12 +14,19 @@
 -- account-creation bounds follow from "within a day" and only narrow the
 -- scan.
 WITH firsts AS (
-    SELECT DISTINCT ON (o.customer_id)
-           o.customer_id, o.placed_at, c.created_at, o.channel, o.region
+    -- Each customer's first order, looked up by customer (LATERAL … LIMIT
+    -- 1 reads the orders index once per account, whatever the planner
+    -- thinks of joining the accounts to the whole orders table).
+    SELECT c.customer_id, o.placed_at, c.created_at, o.channel, o.region
     FROM customers c
-    JOIN orders o ON o.customer_id = c.customer_id
+    CROSS JOIN LATERAL (
+        SELECT o.placed_at, o.channel, o.region
+        FROM orders o
+        WHERE o.customer_id = c.customer_id
+        ORDER BY o.placed_at, o.order_id
+        LIMIT 1
+    ) o
     WHERE c.created_at > :from::date - 61 AND c.created_at < :to::date - 59
-    ORDER BY o.customer_id, o.placed_at
 )
 SELECT avg((EXISTS (
            SELECT 1 FROM orders n

@@ -15,12 +15,16 @@ WITH buckets (sort, lateness) AS (
 ),
 firsts AS (
     -- As in kpi/repeat_rate: new customers by their first order's day.
-    SELECT DISTINCT ON (o.customer_id)
-           o.customer_id, o.placed_at, c.created_at, o.promised_at, o.delivered_at, o.channel, o.region
+    SELECT c.customer_id, o.placed_at, c.created_at, o.promised_at, o.delivered_at, o.channel, o.region
     FROM customers c
-    JOIN orders o ON o.customer_id = c.customer_id
+    CROSS JOIN LATERAL (
+        SELECT o.placed_at, o.promised_at, o.delivered_at, o.channel, o.region
+        FROM orders o
+        WHERE o.customer_id = c.customer_id
+        ORDER BY o.placed_at, o.order_id
+        LIMIT 1
+    ) o
     WHERE c.created_at > :from::date - 61 AND c.created_at < :to::date - 59
-    ORDER BY o.customer_id, o.placed_at
 ),
 f AS (
     SELECT CASE
