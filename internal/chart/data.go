@@ -74,9 +74,9 @@ func number(v any) any {
 // YYYY-MM-DD, or "Aug 2026" when every date is the first of its month (a
 // monthly series); timestamps the same when they all fall on midnight
 // (else "YYYY-MM-DD HH:MM"); a lone date is a month only when the caller
-// knows it is (loneMonth: see build.loneMonth); codes written in lower case with underscores
-// ("where_is_my_order", "reno") readably ("Where is my order", "Reno")
-// when the whole column is such codes; NULL as "(none)".
+// knows it is (loneMonth: see build.loneMonth); codes written in lower
+// case with underscores ("where_is_my_order", "reno") readably ("Where is
+// my order", "Reno") when the whole column is such codes; NULL as "(none)".
 type labeler struct {
 	typ       frame.Type
 	datesOnly bool

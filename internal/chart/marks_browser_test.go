@@ -13,9 +13,10 @@ import (
 )
 
 // TestReaderSeesThinAndUnfinishedInChromium draws a thin bar and a
-// cohort heatmap with an unfinished month in headless Chromium, both as self-drawing snippets and as data the page script
-// draws, hovers each (ECharts' showTip) and reads what the reader reads:
-// the tooltips and the labels on the chart.
+// cohort heatmap with an unfinished month in headless Chromium, both as
+// self-drawing snippets and as data the page script draws, hovers each
+// (ECharts' showTip) and reads what the reader reads: the tooltips and
+// the labels on the chart.
 func TestReaderSeesThinAndUnfinishedInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Chromium")

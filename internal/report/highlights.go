@@ -351,10 +351,11 @@ func Highlights(v *dashboard.View, norms []norm) []string {
 // departureSize words how far the value is from the norm, as the tile
 // words a change: a percent for sums and counts (catalog.Change.HasPc;
 // the difference from a norm of 0), and only from 10% up (smaller
-// departures of a busy day's orders are real but not news); percentage points for percent metrics and points for NPS; the value's
-// difference for scores and means. A departure in points has no common
-// yardstick across rates, scores and NPS: its noise test (or, untested,
-// the trailing values) alone decides.
+// departures of a busy day's orders are real but not news); percentage
+// points for percent metrics and points for NPS; the value's difference
+// for scores and means. A departure in points has no common yardstick
+// across rates, scores and NPS: its noise test (or, untested, the
+// trailing values) alone decides.
 func departureSize(t dashboard.TileView, mean float64, c catalog.Change) (string, bool) {
 	unit, d := t.Query.Unit, math.Abs(t.Value-mean)
 	if !t.Query.Metric.InPoints(unit) && c.HasPc {
