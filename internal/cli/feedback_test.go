@@ -64,8 +64,8 @@ func TestValidateDBLocatesTheError(t *testing.T) {
 // tile's line, rather than shown as "no data" on the page.
 func TestValidateDBRefusesATextTile(t *testing.T) {
 	root := writeRoot(t, map[string]string{
-		"sql/plan.sql":  "-- title: Plan\nSELECT 'basic' AS value\n",
-		"sql/count.sql": "-- title: Count\nSELECT count(*) AS value FROM pg_class\n",
+		"sql/plan.sql":         "-- title: Plan\nSELECT 'basic' AS value\n",
+		"sql/count.sql":        "-- title: Count\nSELECT count(*) AS value FROM pg_class\n",
 		"dashboards/subs.yaml": "title: Subscriptions\ntiles:\n  - query: count\n  - query: plan\n    label: Plan\n",
 	})
 	code, _, stderr := run(t, "--dir", root, "validate", "--db")
