@@ -139,7 +139,7 @@ func (s *Service) judge(o *Outcome) {
 		o.Status = store.CheckOK
 		if breach {
 			o.Status = store.CheckFiring
-			o.Message = fmt.Sprintf("%s is %s for %s, %s the threshold of %s.", label, f(t.Value), when, side, f(th))
+			o.Message = fmt.Sprintf("%s is %s for %s, %s the threshold of %s.", label, chart.FormatApart(t.Value, th, unit, format), when, side, f(th))
 		} else {
 			o.Message = fmt.Sprintf("%s is %s for %s, not %s the threshold of %s.", label, f(t.Value), when, side, f(th))
 		}

@@ -48,6 +48,26 @@ func FormatValue(v float64, unit, pattern string) string {
 	return SpecFor(unit, pattern).Format(v)
 }
 
+// FormatApart writes v as FormatValue does, or with as many more decimals
+// as it takes (up to three) to read apart from ref when it is not ref: a
+// CSAT of 4.2977 beside a target of 4.3 is "4.298", where "4.30" would
+// read as the target met.
+func FormatApart(v, ref float64, unit, pattern string) string {
+	spec := SpecFor(unit, pattern)
+	text := spec.Format(v)
+	if v == ref || text != spec.Format(ref) {
+		return text
+	}
+	spec.Trim, spec.Whole, spec.Compact = false, 0, false
+	for range 3 {
+		spec.Decimals++
+		if text = spec.Format(v); text != spec.Format(ref) {
+			break
+		}
+	}
+	return text
+}
+
 // FormatJS is the browser's copy of Spec.Format (format.js): the page
 // script formats every axis label and tooltip with it, from the Spec the
 // server chose, so the browser writes numbers exactly as Go does.

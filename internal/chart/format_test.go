@@ -232,3 +232,26 @@ func TestCurrencyOtherThanDollars(t *testing.T) {
 		t.Errorf("EUR axis label of 250,000 = %q, want €250K", got)
 	}
 }
+
+// A value that rounds to what it is compared with is written finer, as far
+// as it takes, and only then: "4.30 · off target" beside a target of 4.30
+// reads as a contradiction.
+func TestFormatApart(t *testing.T) {
+	for _, tc := range []struct {
+		v, ref        float64
+		unit, pattern string
+		want          string
+	}{
+		{4.2977, 4.3, "score", "0.00", "4.298"},
+		{4.2999, 4.3, "", "", "4.2999"},
+		{99.96, 100, "count", "", "99.96"},
+		{0.99857, 0.999, "percent", "0.0%", "99.86%"},
+		{4.3, 4.3, "score", "0.00", "4.30"},
+		{4.1, 4.3, "score", "0.00", "4.10"},
+		{0.5, 0.9, "percent", "", "50.0%"},
+	} {
+		if got := FormatApart(tc.v, tc.ref, tc.unit, tc.pattern); got != tc.want {
+			t.Errorf("FormatApart(%v, %v, %q, %q) = %q, want %q", tc.v, tc.ref, tc.unit, tc.pattern, got, tc.want)
+		}
+	}
+}

@@ -278,26 +278,17 @@ func Tile(t dashboard.TileView, note, glossary string) TileBlock {
 	return b
 }
 
-// TargetValue writes a tile's value as its format does, or with as many
-// more decimals as it takes (up to three) to differ from a target it
-// missed: a CSAT of 4.2977 against a target of 4.3 is "4.298", where the
-// tile's "4.30" would read as the target met.
+// TargetValue writes a tile's value as its format does, or finer when it
+// would read as a target it missed (chart.FormatApart).
 func TargetValue(t dashboard.TileView) string {
 	unit := ""
 	if t.Query != nil {
 		unit = t.Query.Unit
 	}
-	spec := chart.SpecFor(unit, t.Format)
-	text := spec.Format(t.Value)
 	if met, has := t.OnTarget(); !has || met {
-		return text
+		return chart.FormatValue(t.Value, unit, t.Format)
 	}
-	spec.Trim, spec.Whole = false, 0
-	for i := 0; i < 3 && text == spec.Format(*t.Target); i++ {
-		spec.Decimals++
-		text = spec.Format(t.Value)
-	}
-	return text
+	return chart.FormatApart(t.Value, *t.Target, unit, t.Format)
 }
 
 // DeltaText writes the change against the comparison period: percentage

@@ -275,13 +275,12 @@ func Highlights(v *dashboard.View, norms []norm) []string {
 			continue
 		}
 		unit, name := t.Query.Unit, label(t)
-		value := chart.FormatValue(t.Value, unit, t.Format)
 		if met, has := t.OnTarget(); has && !met {
 			side := "below"
 			if t.Query.Better == "lower" {
 				side = "above"
 			}
-			offTarget = append(offTarget, fmt.Sprintf("%s is %s, %s its %s target.", name, value, side, chart.FormatValue(*t.Target, unit, t.Format)))
+			offTarget = append(offTarget, fmt.Sprintf("%s is %s, %s its %s target.", name, page.TargetValue(t), side, chart.FormatValue(*t.Target, unit, t.Format)))
 		}
 		c, ok := t.Change()
 		switch {
