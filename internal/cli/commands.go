@@ -120,6 +120,12 @@ func validateCommand() *command {
 			}
 			cat, err := catalog.Load(e.cfg.Dir)
 			if err != nil {
+				if withDB {
+					// The database checks need loaded definitions: say
+					// they did not run rather than let the list below
+					// pass for all there is.
+					fmt.Fprintln(e.stderr, "validate --db: nothing was checked against the database: fix the problems below, then run it again")
+				}
 				return err
 			}
 			if withDB {

@@ -78,6 +78,20 @@ func TestValidateDBRefusesATextTile(t *testing.T) {
 	}
 }
 
+// With a problem in the files, validate --db says that nothing was
+// checked against the database, so its list is not taken for all there is.
+func TestValidateDBSaysWhenItCouldNotCheck(t *testing.T) {
+	root := writeRoot(t, map[string]string{
+		"sql/unused.sql": "-- title: Unused\n-- params: plan text = 'all'\nSELECT 1 AS value\n",
+		"sql/plan.sql":   "-- title: Plan\nSELECT 'basic' AS value\n",
+	})
+	code, _, stderr := run(t, "--dir", root, "validate", "--db")
+	if code != 1 || !strings.Contains(stderr, `parameter "plan" is declared but never used`) ||
+		!strings.Contains(stderr, "nothing was checked against the database") {
+		t.Errorf("exit %d, want 1 with the unused parameter and a word that the database checks did not run:\n%s", code, stderr)
+	}
+}
+
 // query --format table writes a percentage as the dashboards do; CSV keeps
 // the raw fraction.
 func TestQueryTableUsesColumnFormats(t *testing.T) {

@@ -307,10 +307,19 @@ func DeltaText(t dashboard.TileView, unit string) string {
 	} else if abs == 0 {
 		arrow = "■"
 	}
-	if unit == "percent" {
-		return arrow + " " + signed(abs*100, 1) + " pts"
+	// A change too small to write gets no arrow up or down: "■ +0.00".
+	flat := func(text string) string {
+		if !strings.ContainsAny(text, "123456789") {
+			return "■"
+		}
+		return arrow
 	}
-	s := arrow + " " + sign(abs) + smallestNonZero(math.Abs(abs), unit, t.Format)
+	if unit == "percent" {
+		pts := signed(abs*100, 1)
+		return flat(pts) + " " + pts + " pts"
+	}
+	size := smallestNonZero(math.Abs(abs), unit, t.Format)
+	s := flat(size) + " " + sign(abs) + size
 	if t.PerDay() {
 		s += " a day"
 	}

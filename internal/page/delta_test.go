@@ -25,6 +25,8 @@ func TestDeltaText(t *testing.T) {
 		{"a small move is not rounded to zero", tile(45.6, 46.0, "0"), "score", "▼ −0.4 (−0.9%)"},
 		{"a tiny move gets two decimals", tile(46.04, 46.0, "0"), "score", "▲ +0.04 (+0.1%)"},
 		{"no change", tile(46, 46, "0"), "score", "■ 0 (0.0%)"},
+		{"a move too small to write points neither way", tile(4.302, 4.2985, "0.00"), "score", "■ +0.00 (+0.1%)"},
+		{"nor in points", tile(0.9101, 0.9099, ""), "percent", "■ +0.0 pts"},
 	}
 	for _, c := range cases {
 		if got := DeltaText(c.tile, c.unit); got != c.want {

@@ -292,7 +292,8 @@ func Highlights(v *dashboard.View, norms []norm) []string {
 		case t.Previous == 0:
 			ranked = append(ranked, move{i, 500})
 		case math.Abs(c.Abs/t.Previous) >= 0.02 && i < len(norms) && norms[i].unusual(t.Value):
-			ranked = append(ranked, move{i, math.Abs(c.Abs / t.Previous)})
+			// Below a move from 0 (500) and any tested one, however large.
+			ranked = append(ranked, move{i, math.Min(math.Abs(c.Abs/t.Previous), 499)})
 		}
 	}
 	sort.SliceStable(ranked, func(a, b int) bool { return ranked[a].score > ranked[b].score })
