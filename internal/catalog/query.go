@@ -451,8 +451,8 @@ func (p *queryParser) statement(q *Query, start int) {
 	}
 	// A declared parameter the statement never uses would let a filter
 	// set it and change nothing: the dashboard would show the same number
-	// for every value, as if it were filtered.
-	// A misspelt use (:chanel for channel) is reported once, as unknown.
+	// for every value, as if it were filtered. A misspelt use (:chanel for
+	// channel) is reported once, as unknown.
 	for _, par := range q.Params {
 		if !slices.Contains(b.Names, par.Name) && closest(par.Name, unknown) == "" {
 			p.errorf(par.Line, "parameter %q is declared but never used by the statement (write :%s where it should filter, or remove it from params)", par.Name, par.Name)

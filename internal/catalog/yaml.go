@@ -397,13 +397,13 @@ func number(n ast.Node) (float64, bool) {
 	return 0, false
 }
 
-// closest returns the candidate nearest to word when it is close enough to
-// be a likely typo, else "".
 // Closest returns the candidate nearest to word (ignoring case) when it is
 // close enough to be a likely misspelling of it, else "": for "did you
 // mean" hints outside the definitions (a URL's query keys).
 func Closest(word string, candidates []string) string { return closest(word, candidates) }
 
+// closest returns the candidate nearest to word when it is close enough to
+// be a likely typo, else "".
 func closest(word string, candidates []string) string {
 	best, bestDist := "", -1
 	for _, c := range candidates {
