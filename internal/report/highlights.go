@@ -180,6 +180,14 @@ func (n *norm) fromPoints(q *catalog.Query, points []catalog.Point) {
 	}
 }
 
+// covered is how many days before the period the norm comes from.
+func (n norm) covered() int {
+	if len(n.trailing) > 0 {
+		return len(n.trailing) * n.each
+	}
+	return normDays
+}
+
 // record says whether value is the lowest or highest of the trailing days.
 func (n norm) record(value float64) string {
 	if len(n.trailing) == 0 || !n.ok || n.each != 1 {
@@ -326,9 +334,10 @@ func Highlights(v *dashboard.View, norms []norm) []string {
 			continue
 		}
 		value, normValue := chart.FormatValue(t.Value, t.Query.Unit, t.Format), chart.FormatValue(n.mean, t.Query.Unit, t.Format)
-		normName := fmt.Sprintf("%d-day norm", normDays)
+		// "Norm" is no word for a marketing reader: the sentence says
+		// what the usual level is and where it comes from.
 		if r := n.record(t.Value); r != "" {
-			departures = append(departures, fmt.Sprintf("%s at %s is the %s (%s %s).", label(t), value, r, normName, normValue))
+			departures = append(departures, fmt.Sprintf("%s at %s is the %s (usual level %s).", label(t), value, r, normValue))
 			continue
 		}
 		size, ok := departureSize(t, n.mean, c)
@@ -339,10 +348,11 @@ func Highlights(v *dashboard.View, norms []norm) []string {
 		if t.Value < n.mean {
 			side = "below"
 		}
+		usual := fmt.Sprintf("its usual level (%s, from the %d days before)", normValue, n.covered())
 		if n.days > 1 {
-			normName = fmt.Sprintf("norm for %d days", n.days)
+			usual = fmt.Sprintf("its usual level for %d days (%s, from the %d days before)", n.days, normValue, n.covered())
 		}
-		departures = append(departures, fmt.Sprintf("%s at %s is %s %s its %s (%s).", label(t), value, size, side, normName, normValue))
+		departures = append(departures, fmt.Sprintf("%s at %s is %s %s %s.", label(t), value, size, side, usual))
 	}
 	out := append(append(offTarget, moves...), contrasts(v)...)
 	return append(out, departures...)

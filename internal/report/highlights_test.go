@@ -86,7 +86,7 @@ func TestNPSDepartureInPointsBeyondNoise(t *testing.T) {
 	if got := sentencesAbout(h, "NPS few"); len(got) != 0 {
 		t.Errorf("a week's NPS from 140 answers, 8 points above its norm, is within its noise but the highlights name it:\n%s", strings.Join(got, "\n"))
 	}
-	want := fmt.Sprintf("NPS many at %s is %s pts above its norm for 7 days (%s).",
+	want := fmt.Sprintf("NPS many at %s is %s pts above its usual level for 7 days (%s, from the 28 days before).",
 		chart.FormatValue(50, "score", ""), chart.FormatValue(50-42, "score", ""), chart.FormatValue(42, "score", ""))
 	if got := sentencesAbout(h, "NPS many"); len(got) != 1 || got[0] != want {
 		t.Errorf("highlights about NPS from 1,400 answers:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
@@ -131,7 +131,7 @@ func TestCountWithoutAggregateNormOfThePeriod(t *testing.T) {
 	if got := sentencesAbout(h, "Low ratings steady"); len(got) != 0 {
 		t.Errorf("a week of 8 low ratings a day, as every week before, is called a departure:\n%s", strings.Join(got, "\n"))
 	}
-	want := "Low ratings quiet at 0 is 100% below its norm for 7 days (56)."
+	want := "Low ratings quiet at 0 is 100% below its usual level for 7 days (56, from the 28 days before)."
 	if got := sentencesAbout(h, "Low ratings quiet"); len(got) != 1 || got[0] != want {
 		t.Errorf("highlights about a week without low ratings:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
 	}
