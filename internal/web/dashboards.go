@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -50,8 +51,9 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 }
 
 // viewRequest reads the range, comparison and filter values from the URL,
-// and says who asks. Locked values (a share link's) override whatever the
-// URL says, and mark an anonymous visitor of that link. Only signed-in
+// and says who asks. Locked values (a share link's) are set whatever the
+// URL says (checkViewQuery refuses it another value), and mark an
+// anonymous visitor of that link. Only signed-in
 // editors may bypass the cache with ?refresh=1.
 func (s *Server) viewRequest(r *http.Request, d *catalog.Dashboard, link *store.ShareLink) dashboard.Request {
 	q := r.URL.Query()
@@ -89,34 +91,61 @@ func (s *Server) viewRequest(r *http.Request, d *catalog.Dashboard, link *store.
 // comparison and an editor's cache bypass.
 var viewKeys = []string{"range", "from", "to", "compare", "refresh"}
 
-// trackingKeys are what mail and ad tools add to the links they count
-// clicks on (a report's link opened from a newsletter tool): they name no
-// filter, so they are let through rather than refused.
-var trackingKeys = []string{"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_hsenc", "_hsmi"}
-
-func trackingKey(k string) bool {
-	return strings.HasPrefix(k, "utm_") || slices.Contains(trackingKeys, k)
-}
-
-// checkViewQuery refuses a URL query key that is neither a view key nor a
-// filter of d, as a bad range is refused: a misspelt filter (?chanel=web)
-// would otherwise show the numbers of every channel as if they were the
-// web's.
-func checkViewQuery(r *http.Request, d *catalog.Dashboard) error {
-	var filters, unknown []string
+// checkViewQuery refuses an address whose numbers would not be the ones
+// its reader asks for. A key close to a filter or a view key is a misspelt
+// one (?chanel=web would show every channel's numbers as the web's), and a
+// parameter the dashboard's queries take but that it offers no filter on
+// would be ignored the same way. Any other key is let through: mail, ad and
+// analytics tools add their own to the links they count clicks on (utm_…,
+// gclid, __hstc, _gl, ref, …), and they name nothing on the dashboard.
+// locked are a share link's filters: the link shows their values only.
+func checkViewQuery(r *http.Request, c *catalog.Catalog, d *catalog.Dashboard, locked map[string]string) error {
+	q := r.URL.Query()
+	var filters []string
 	for _, f := range d.Filters {
 		filters = append(filters, f.Param)
 	}
-	for k := range r.URL.Query() {
-		if !slices.Contains(viewKeys, k) && !slices.Contains(filters, k) && !trackingKey(k) {
+	known := append(slices.Clone(filters), viewKeys...)
+	declared := declaredParams(c, d)
+	var unknown []string
+	for k := range q {
+		if slices.Contains(known, k) {
+			continue
+		}
+		if slices.Contains(declared, k) || catalog.Closest(k, known) != "" {
 			unknown = append(unknown, k)
 		}
 	}
-	if len(unknown) == 0 {
-		return nil
+	if len(unknown) > 0 {
+		return unknownKeysError(unknown, filters, known)
 	}
+	return checkLocked(q, locked)
+}
+
+// declaredParams are the parameters the queries of d declare: its tiles',
+// its panels' and its filters' option queries.
+func declaredParams(c *catalog.Catalog, d *catalog.Dashboard) []string {
+	names := d.UsedQueries()
+	for _, f := range d.Filters {
+		if f.OptionsQuery != "" {
+			names = append(names, f.OptionsQuery)
+		}
+	}
+	var params []string
+	for _, n := range names {
+		if q, ok := c.Queries[n]; ok {
+			for _, p := range q.Params {
+				if !slices.Contains(params, p.Name) {
+					params = append(params, p.Name)
+				}
+			}
+		}
+	}
+	return params
+}
+
+func unknownKeysError(unknown, filters, known []string) error {
 	slices.Sort(unknown)
-	known := append(slices.Clone(filters), viewKeys...)
 	msg := fmt.Sprintf("This dashboard has no filter %s", quoteList(unknown))
 	if len(unknown) == 1 {
 		if s := catalog.Closest(unknown[0], known); s != "" {
@@ -140,6 +169,26 @@ func checkViewQuery(r *http.Request, d *catalog.Dashboard) error {
 		msg += ": it has no filters."
 	}
 	return apperr.Invalid("%s An address may also set range, from, to and compare.", msg)
+}
+
+// checkLocked refuses a URL value for a share link's locked filter other
+// than the locked one: the link would show the locked value's numbers
+// under an address that asks for another's. The same value, or none, is
+// fine.
+func checkLocked(q url.Values, locked map[string]string) error {
+	var refused []string
+	for _, k := range slices.Sorted(maps.Keys(locked)) {
+		for _, v := range q[k] {
+			if v != "" && v != locked[k] {
+				refused = append(refused, fmt.Sprintf("This link shows %s %q only; it cannot show %q.", k, locked[k], v))
+				break
+			}
+		}
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	return apperr.Invalid("%s", strings.Join(refused, " "))
 }
 
 func quoteList(names []string) string {
@@ -186,7 +235,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkViewQuery(r, d); err != nil {
+	if err := checkViewQuery(r, s.Catalog(), d, nil); err != nil {
 		return err
 	}
 	path := "/d/" + d.Name
@@ -239,7 +288,11 @@ func (s *Server) writePanel(w http.ResponseWriter, r *http.Request, d *catalog.D
 	if panel == nil {
 		return notFound("Dashboard %q has no panel %q.", d.Name, vars["id"])
 	}
-	if err := checkViewQuery(r, d); err != nil {
+	var locked map[string]string
+	if link != nil {
+		locked = link.Params
+	}
+	if err := checkViewQuery(r, s.Catalog(), d, locked); err != nil {
 		return err
 	}
 	only := *d

@@ -18,10 +18,11 @@ import (
 )
 
 // Share links. /s/{token} is open to anyone who has the token and shows
-// exactly one thing: a dashboard, with the link's locked parameters
-// overriding whatever the URL says (the other filters and the range stay
-// usable), or one report's archive. Below it come the KPI glossary entries
-// of the queries it uses. Nothing on these pages links anywhere else.
+// exactly one thing: a dashboard, with the link's locked parameters (a URL
+// asking for another value of one is refused; the other filters and the
+// range stay usable), or one report's archive. Below it come the KPI
+// glossary entries of the queries it uses. Nothing on these pages links
+// anywhere else.
 
 func (s *Server) registerShareRoutes(r *mux.Router) {
 	const date = "{date:[0-9]{4}-[0-9]{2}-[0-9]{2}}"
@@ -123,7 +124,7 @@ func (s *Server) sharedView(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return notFound("The dashboard this link showed no longer exists.")
 		}
-		if err := checkViewQuery(r, d); err != nil {
+		if err := checkViewQuery(r, c, d, link.Params); err != nil {
 			return err
 		}
 		req := s.viewRequest(r, d, link)

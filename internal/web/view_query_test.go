@@ -5,6 +5,7 @@ import (
 	"html"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,55 +15,78 @@ import (
 	"github.com/opsboard/opsboard/internal/store"
 )
 
-// viewQueryDefs is a dashboard with a channel filter whose numbers need no
-// data: the tile counts the channels the filter lets through.
+// viewQueryDefs is a dashboard with a channel and a region filter whose
+// numbers need no data: each tile counts the channels or regions its filter
+// lets through. Its panel p2 takes a warehouse and its region options a
+// market, which the dashboard offers no filter on.
 var viewQueryDefs = map[string]string{
 	"sql/channels.sql": `-- title: Channels let through
 -- params: channel text = 'all'
 SELECT count(*) AS value FROM (VALUES ('web'), ('app'), ('marketplace')) AS v(c)
 WHERE (:channel = 'all' OR c = :channel) AND :from <= :to`,
+	"sql/regions.sql": `-- title: Regions let through
+-- params: region text = 'all'
+SELECT count(*) AS value FROM (VALUES ('north'), ('south')) AS v(r)
+WHERE (:region = 'all' OR r = :region) AND :from <= :to`,
+	"sql/warehouses.sql": `-- title: Warehouses let through
+-- params: warehouse text = 'all'
+SELECT count(*) AS value FROM (VALUES ('east'), ('west')) AS v(w)
+WHERE (:warehouse = 'all' OR w = :warehouse) AND :from <= :to`,
+	"sql/region_names.sql": `-- title: Region names
+-- params: market text = 'eu'
+SELECT r FROM (VALUES ('all'), ('north'), ('south')) AS v(r) WHERE :market <> ''`,
 	"dashboards/ops.yaml": `title: Ops
 filters:
   - {param: channel, label: Sales channel, options: [all, web, app, marketplace]}
+  - {param: region, label: Region, options_query: region_names}
 tiles:
   - query: channels
 panels:
   - {title: Channels, query: channels, chart: table}
+  - {title: Warehouses, query: warehouses, chart: table}
+  - {title: Regions, query: regions, chart: table}
 `,
 }
 
-// A misspelt filter in the address (?chanel=web) is refused, as a bad
-// range is, rather than showing every channel's numbers as the web's; every
-// key the page, its links and its exports write still works.
-func TestUnknownURLKeyIsRefused(t *testing.T) {
+// A key that could be meant as a filter or a view key is refused, as a
+// bad range is, rather than showing numbers that are not the ones asked
+// for: a misspelt one (?chanel=web would show every channel's numbers as
+// the web's), or a parameter the dashboard's queries take but that it
+// offers no filter on. Every key the page, its links and its exports write
+// still works.
+func TestURLKeyMeantAsAFilterIsRefused(t *testing.T) {
 	ts := startServer(t, dbtest.Store(t), writeDefs(t, viewQueryDefs))
-	for _, path := range []string{"/d/ops?chanel=web", "/d/ops/panels/p1.csv?chanel=web", "/d/ops/panels/p1.json?range=last_7_days&chanel=web"} {
+	const also = "An address may also set range, from, to and compare."
+	for path, want := range map[string]string{
+		"/d/ops?chanel=web":                                   `This dashboard has no filter "chanel" (did you mean "channel"?): its filters are channel, region.`,
+		"/d/ops/panels/p1.csv?chanel=web":                     `This dashboard has no filter "chanel" (did you mean "channel"?): its filters are channel, region.`,
+		"/d/ops/panels/p1.json?range=last_7_days&chanel=web":  `This dashboard has no filter "chanel" (did you mean "channel"?): its filters are channel, region.`,
+		"/d/ops?regoin=north":                                 `This dashboard has no filter "regoin" (did you mean "region"?): its filters are channel, region.`,
+		"/d/ops/panels/p3.csv?regoin=north":                   `This dashboard has no filter "regoin" (did you mean "region"?): its filters are channel, region.`,
+		"/d/ops?rnage=last_7_days":                            `This dashboard has no filter "rnage" (did you mean "range"?): its filters are channel, region.`,
+		"/d/ops?Channel=web":                                  `This dashboard has no filter "Channel" (did you mean "channel"?)`,
+		"/d/ops?warehouse=east":                               `This dashboard has no filter "warehouse": its filters are channel, region.`,
+		"/d/ops/panels/p2.csv?warehouse=east":                 `This dashboard has no filter "warehouse": its filters are channel, region.`,
+		"/d/ops?market=us":                                    `This dashboard has no filter "market": its filters are channel, region.`,
+		"/d/ops?chanel=web&channel=web&zone=x&warehouse=east": `This dashboard has no filters "chanel", "warehouse" (did you mean "channel" for "chanel"?): its filters are channel, region.`,
+	} {
 		code, body, _ := get(t, ts.URL+path)
 		body = html.UnescapeString(body)
 		if code != http.StatusBadRequest {
 			t.Errorf("%s = %d, want 400 (as for ?range=last_fortnight)", path, code)
 		}
-		for _, want := range []string{`This dashboard has no filter "chanel" (did you mean "channel"?): its filters are channel.`,
-			"An address may also set range, from, to and compare."} {
+		for _, want := range []string{want, also} {
 			if !strings.Contains(body, want) {
-				t.Errorf("%s does not say %q:\n%s", path, want, body)
+				t.Errorf("%s does not say %q:\n%.600s", path, want, body)
 			}
 		}
-	}
-	code, body, _ := get(t, ts.URL+"/d/ops?chanel=web&channel=web&zone=x")
-	if want := `This dashboard has no filters "chanel", "zone" (did you mean "channel" for "chanel"?): its filters are channel.`; code != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), want) {
-		t.Errorf("two unknown keys: %d, want 400 saying %q:\n%.600s", code, want, body)
-	}
-	// A report's link opened from a mail tool that counts clicks carries
-	// its tracking keys: they are no filter, and the page opens.
-	if code, body, _ := get(t, ts.URL+"/d/ops?channel=web&utm_source=newsletter&utm_medium=email&mc_cid=abc&gclid=x"); code != http.StatusOK || !strings.Contains(body, ">1<") {
-		t.Errorf("a tracked link = %d, want 200 with the web's number:\n%.400s", code, body)
 	}
 	if code, _, _ := get(t, ts.URL+"/d/ops?range=last_fortnight"); code != http.StatusBadRequest {
 		t.Errorf("a bad range answered %d, want 400", code)
 	}
 
-	// The filter applies: web alone is one channel of three.
+	// The filters apply: web alone is one channel of three, north one
+	// region of two.
 	for path, want := range map[string]string{
 		"/d/ops?channel=web": ">1<",
 		"/d/ops":             ">3<",
@@ -70,6 +94,7 @@ func TestUnknownURLKeyIsRefused(t *testing.T) {
 		"/d/ops?range=last_7_days&from=&to=&compare=previous_period":                           ">3<",
 		"/d/ops/panels/p1.csv?range=custom&from=2026-01-05&to=2026-01-11&channel=app":          "value\n1\n",
 		"/d/ops/panels/p1.json?channel=":                                                       `3`,
+		"/d/ops/panels/p3.csv?region=north":                                                    "value\n1\n",
 	} {
 		code, body, _ := get(t, ts.URL+path)
 		if code != http.StatusOK || !strings.Contains(body, want) {
@@ -78,23 +103,71 @@ func TestUnknownURLKeyIsRefused(t *testing.T) {
 	}
 }
 
-// A share link's page and panel export are refused a misspelt filter too,
-// and take the link's other filters and range.
-func TestSharedViewRefusesUnknownURLKey(t *testing.T) {
+// unrelatedKeys are keys that name nothing on viewQueryDefs' dashboard:
+// what mail, ad and analytics tools add to the links they count clicks on,
+// and a made-up one.
+var unrelatedKeys = []string{
+	"zone=x", "__hstc=251652889.1a2b3c.1700000000000.1700000000000.1700000000000.1",
+	"__hssc=251652889.1.1700000000000", "__hsfp=3972014050", "_hsenc=p2ANqtz-8", "_hsmi=285",
+	"ref=newsletter", "_gl=1*1x2y3z*_ga*MTIz*_ga_ABC*MTcw", "_ga=2.1234.5678", "mkt_tok=NjEwLUxCWC0",
+	"ttclid=E.C.P.abc", "twclid=2-abc", "li_fat_id=9c1f-2b", "srsltid=AfmBOoq", "gclid=x", "fbclid=IwAR",
+	"mc_cid=abc", "mc_eid=def", "utm_source=newsletter", "utm_medium=email", "utm_campaign=spring",
+}
+
+// Keys that name nothing on the dashboard are let through: a reader who
+// clicks a tracked link sees the same page and numbers as without them.
+func TestUnrelatedURLKeyIsLetThrough(t *testing.T) {
+	ts := startServer(t, dbtest.Store(t), writeDefs(t, viewQueryDefs))
+	for _, view := range []string{"/d/ops?channel=web&region=north", "/d/ops/panels/p1.csv?channel=web", "/d/ops/panels/p3.json?region=north&range=last_7_days"} {
+		code, plain, _ := get(t, ts.URL+view)
+		if code != http.StatusOK {
+			t.Fatalf("%s = %d:\n%.400s", view, code, plain)
+		}
+		for _, k := range append(slices.Clone(unrelatedKeys), strings.Join(unrelatedKeys, "&")) {
+			path := view + "&" + k
+			if code, body, _ := get(t, ts.URL+path); code != http.StatusOK || body != plain {
+				t.Errorf("%s = %d, want 200 and what %s shows:\n%.600s", path, code, view, body)
+			}
+		}
+	}
+}
+
+// A share link's page and panel exports are refused a key meant as a
+// filter too, and a value of a locked filter other than the locked one:
+// they would show the locked value's numbers under an address that asks
+// for another's. The locked value itself, the other filters, the range and
+// unrelated keys still work.
+func TestSharedViewRefusesURLKeyAgainstItsLock(t *testing.T) {
 	db := dbtest.Store(t)
 	ts := startServer(t, db, writeDefs(t, viewQueryDefs))
 	token, _ := newShare(t, db, access.ShareDashboard, "ops", map[string]string{"channel": "app"}, time.Hour, "")
-	if code, body, _ := get(t, ts.URL+"/s/"+token+"?chanel=web"); code != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), `no filter "chanel"`) {
-		t.Errorf("shared page with ?chanel=web = %d, want 400 naming chanel:\n%.600s", code, body)
+	base := "/s/" + token
+	for path, want := range map[string]string{
+		base + "?chanel=web":                                 `no filter "chanel" (did you mean "channel"?)`,
+		base + "/panels/p1.csv?chanel=web":                   `no filter "chanel" (did you mean "channel"?)`,
+		base + "?warehouse=east":                             `no filter "warehouse"`,
+		base + "?channel=web":                                `This link shows channel "app" only; it cannot show "web".`,
+		base + "?range=last_7_days&channel=all&region=north": `This link shows channel "app" only; it cannot show "all".`,
+		base + "/panels/p1.csv?channel=web":                  `This link shows channel "app" only; it cannot show "web".`,
+		base + "/panels/p1.json?channel=app&channel=web":     `This link shows channel "app" only; it cannot show "web".`,
+	} {
+		code, body, _ := get(t, ts.URL+path)
+		if code != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), want) {
+			t.Errorf("%s = %d, want 400 saying %q:\n%.600s", path, code, want, body)
+		}
 	}
-	if code, _, _ := get(t, ts.URL+"/s/"+token+"?utm_source=newsletter"); code != http.StatusOK {
-		t.Errorf("shared page with a tracking key = %d, want 200", code)
-	}
-	if code, body, _ := get(t, ts.URL+"/s/"+token+"/panels/p1.csv?chanel=web"); code != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), `no filter "chanel"`) {
-		t.Errorf("shared CSV with ?chanel=web = %d, want 400 naming chanel:\n%s", code, body)
-	}
-	if code, body, _ := get(t, ts.URL+"/s/"+token+"/panels/p1.csv?range=last_7_days&channel=web"); code != http.StatusOK || body != "value\n1\n" {
-		t.Errorf("shared CSV with the locked filter in the URL = %d %q, want 200 and the link's channel (1)", code, body)
+	for path, want := range map[string]string{
+		base:                  ">1<",
+		base + "?channel=app": ">1<",
+		base + "?channel=":    ">1<",
+		base + "?region=north&" + strings.Join(unrelatedKeys, "&"): ">1<",
+		base + "/panels/p1.csv?range=last_7_days&channel=app":      "value\n1\n",
+		base + "/panels/p1.csv?utm_source=newsletter&__hstc=1.2.3": "value\n1\n",
+		base + "/panels/p3.csv?region=north&channel=app":           "value\n1\n",
+	} {
+		if code, body, _ := get(t, ts.URL+path); code != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("%s = %d, want 200 with %q:\n%.400s", path, code, want, body)
+		}
 	}
 }
 
