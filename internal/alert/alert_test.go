@@ -239,7 +239,10 @@ webhooks:
 	if len(msgs) > 0 {
 		// The body parts are quoted-printable; the headers pass through.
 		text, _ := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(msgs[0].Data)))
-		for _, want := range []string{"Level (channel web) is 5 for", "Dashboard: https://opsboard.example.com/d/ops?channel=web&range=yesterday"} {
+		// The link pins the day the notice speaks of: opened tomorrow,
+		// "yesterday" would show another day's number.
+		day := yesterday.Format(query.DateLayout)
+		for _, want := range []string{"Level (channel web) is 5 for", "Dashboard: https://opsboard.example.com/d/ops?channel=web&from=" + day + "&range=custom&to=" + day} {
 			if !strings.Contains(string(text), want) {
 				t.Errorf("email lacks %q:\n%s", want, text)
 			}

@@ -83,10 +83,11 @@ func (s *Service) historyLink(rule *catalog.Alert) string {
 	return s.link("/alerts?rule=" + url.QueryEscape(rule.Name))
 }
 
-// dashboardLink opens the dashboard with the rule's filter values and
-// range, so that it shows the number the notice speaks of.
-func (s *Service) dashboardLink(rule *catalog.Alert) string {
-	return s.link(rule.DashboardPath())
+// dashboardLink opens the dashboard with the rule's filter values, the
+// period the notice speaks of and the rule's comparison, so that it shows
+// the number the notice gives, whenever it is opened.
+func (s *Service) dashboardLink(rule *catalog.Alert, o *Outcome) string {
+	return s.link(rule.PeriodPath(o.Period.From, o.Period.To))
 }
 
 // webhookNotice is the notice for webhooks: the headline and message, the
@@ -113,7 +114,7 @@ func (s *Service) webhookNotice(rule *catalog.Alert, o *Outcome, f *store.AlertF
 			fields["z"] = c.Z
 		}
 	}
-	if l := s.dashboardLink(rule); l != "" {
+	if l := s.dashboardLink(rule, o); l != "" {
 		fields["dashboard_url"] = l
 	}
 	return webhook.Notice{
@@ -142,12 +143,12 @@ func (s *Service) email(rule *catalog.Alert, o *Outcome, f *store.AlertFiring, k
 	var html bytes.Buffer
 	if err := emailHTML.Execute(&html, map[string]any{
 		"Headline": headline(rule, kind), "Lines": lines, "Color": color,
-		"Dashboard": s.dashboardLink(rule), "History": s.historyLink(rule), "File": rule.File,
+		"Dashboard": s.dashboardLink(rule, o), "History": s.historyLink(rule), "File": rule.File,
 	}); err != nil {
 		return nil, err
 	}
 	text := strings.Join(lines, "\n\n")
-	if l := s.dashboardLink(rule); l != "" {
+	if l := s.dashboardLink(rule, o); l != "" {
 		text += "\n\nDashboard: " + l + "\nAlert history: " + s.historyLink(rule)
 	}
 	text += "\n\nRule: " + rule.File + "\n"

@@ -134,6 +134,28 @@ func (a *Alert) DashboardPath() string {
 	return path
 }
 
+// PeriodPath is the address of the dashboard view showing what the rule
+// found for one period (from inclusive, to exclusive): its filter values,
+// that period as dates and the rule's comparison, so that a notice opened
+// days later still shows the number it speaks of. Today so far has no
+// such view: it is DashboardPath.
+func (a *Alert) PeriodPath(from, to time.Time) string {
+	if a.Range == AlertToday || !from.Before(to) {
+		return a.DashboardPath()
+	}
+	q := url.Values{}
+	for name, v := range a.Params {
+		q.Set(name, v)
+	}
+	q.Set("range", "custom")
+	q.Set("from", from.Format("2006-01-02"))
+	q.Set("to", to.AddDate(0, 0, -1).Format("2006-01-02"))
+	if a.Compare != "" {
+		q.Set("compare", a.Compare)
+	}
+	return "/d/" + url.PathEscape(a.Dashboard) + "?" + q.Encode()
+}
+
 // Location returns the rule's time zone, or def when it names none.
 func (a *Alert) Location(def *time.Location) (*time.Location, error) {
 	if a.TimeZone == "" {
