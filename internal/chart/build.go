@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -219,9 +220,19 @@ func (b *build) cartesian() (template.HTML, error) {
 	}
 	xi := f.Index(p.X)
 	lone := b.loneMonth(xi)
-	cats, ss := pivot(p, f, b.o.Unit, b.sampling(), lone)
+	sm := b.sampling()
+	cats, ss := pivot(p, f, b.o.Unit, sm, lone)
 	_, rowCat := categories(f, xi, lone)
 	axis := newTimeAxis(f, xi, rowCat, len(cats), lone, b.o.RangeStart)
+	// On a long series (28 days) a label over every thin point would bury
+	// the chart: thin points are only faded there, and one note under the
+	// chart says what fading means. Short ones (bars by lateness) keep
+	// their labels.
+	fadeThin := len(cats) > maxThinLabels
+	thinNote := ""
+	if fadeThin {
+		thinNote = thinLegend(ss, sm, axis.grain, kind)
+	}
 	partial := axis.partial(b.o.RangeEnd)
 	if partial != "" {
 		last := len(cats) - 1
@@ -288,13 +299,17 @@ func (b *build) cartesian() (template.HTML, error) {
 		// The first label hangs left by about its width × cos 25°.
 		gridLeft = strconv.Itoa(min(140, 8+6*len([]rune(cats[0]))))
 	}
+	bottom := "8"
+	if thinNote != "" {
+		bottom = "28" // room for the note under the x labels
+	}
 	gl := append(b.globals(legend, colors),
 		charts.WithTooltipOpts(opts.Tooltip{
 			Show: opts.Bool(true), Trigger: "axis", AxisPointer: &opts.AxisPointer{Type: pointer},
 			ValueFormatter: funcStr(b.formatter(leftUnit, false)),
 		}),
 		charts.WithGridOpts(opts.Grid{
-			Left: gridLeft, Right: right, Top: strconv.Itoa(b.layout(legend).gridTop), Bottom: "8",
+			Left: gridLeft, Right: right, Top: strconv.Itoa(b.layout(legend).gridTop), Bottom: bottom,
 			ContainLabel: opts.Bool(true),
 		}),
 		charts.WithXAxisOpts(xAxis),
@@ -419,16 +434,83 @@ func (b *build) cartesian() (template.HTML, error) {
 			case stacked:
 				s["emphasis"] = tree{"focus": "series"}
 			}
+			// Stretches of a line drawn faded, in x index units.
+			var faded [][2]float64
+			last := len(cats) - 1
 			if partial != "" {
-				b.drawPartial(t, s, i, len(cats)-1, colors[i])
-			}
-			for k, label := range ss[i].thin {
-				if label != "" {
-					drawThin(s, k, label, colors[i])
+				if s["type"] == "bar" {
+					if item := dataItem(s, last); item != nil {
+						itemStyle(item)["opacity"] = 0.4
+					}
+				} else {
+					faded = append(faded, [2]float64{math.Max(0, float64(last-1)), float64(last)})
 				}
 			}
+			for k, label := range ss[i].thin {
+				switch {
+				case label == "":
+				case !fadeThin:
+					drawThin(s, k, label, colors[i])
+				default:
+					drawThin(s, k, "", colors[i])
+					faded = append(faded, [2]float64{math.Max(0, float64(k)-0.5), math.Min(float64(last), float64(k)+0.5)})
+				}
+			}
+			if len(faded) > 0 && s["type"] != "bar" {
+				fadeLine(t, i, last, faded, colors[i])
+			}
+		}
+		if thinNote != "" {
+			g, _ := t["graphic"].([]any)
+			t["graphic"] = append(g, tree{"type": "text", "left": 8, "bottom": 2, "silent": true,
+				"style": tree{"text": thinNote, "fill": colorMuted, "fontSize": 11}})
 		}
 	})
+}
+
+// maxThinLabels is the most categories a chart labels its thin values on
+// ("only 3 responses" over the point); beyond it they are only faded.
+const maxThinLabels = 12
+
+// thinLegend is the note under a long chart with thin values, saying what
+// the faded ones rest on: "Faded: days resting on fewer than 30 csat
+// responses". "" when no value is thin.
+func thinLegend(ss []series, sm sampling, grain, kind string) string {
+	var samples []string
+	lines, bars := false, false
+	for _, s := range ss {
+		thin := false
+		for _, label := range s.thin {
+			thin = thin || label != ""
+		}
+		if !thin {
+			continue
+		}
+		if sample := strings.ReplaceAll(sm.columns[s.column], "_", " "); !contains(samples, sample) {
+			samples = append(samples, sample)
+		}
+		// On a bar chart the right-hand series are lines.
+		if (kind == catalog.ChartBar || kind == catalog.ChartStackedBar) && s.axis == 0 {
+			bars = true
+		} else {
+			lines = true
+		}
+	}
+	if len(samples) == 0 {
+		return ""
+	}
+	what := "Faded"
+	switch {
+	case bars && lines:
+		what = "Faded or dashed"
+	case bars:
+		what = "Dashed bars"
+	}
+	points := map[string]string{"day": "days", "week": "weeks", "month": "months"}[grain]
+	if points == "" {
+		points = "points"
+	}
+	return what + ": " + points + " resting on fewer than " + FormatValue(sm.min, unitCount, "") + " " + strings.Join(samples, " or ")
 }
 
 // notedFormatter registers the tooltip formatter of a series: its unit's,
@@ -447,27 +529,45 @@ func (b *build) notedFormatter(s series) string {
 		`,t=f(v);return n[i]?t+" ("+n[i]+")":t;}`)
 }
 
-// drawPartial draws the last bucket of a series as not over: a bar at half
-// strength, the last segment of a line faded (a hidden piecewise visual map
-// on the x dimension colours it).
-func (b *build) drawPartial(t, s tree, i, last int, color string) {
-	if s["type"] == "bar" {
-		if item := dataItem(s, last); item != nil {
-			itemStyle(item)["opacity"] = 0.4
+// fadeLine draws stretches of line i faded — the last bucket when it is
+// not over, the days around a thin point — with a hidden piecewise visual
+// map on the x dimension (the category index, 0 to last). spans are
+// [from, to] stretches of that index.
+func fadeLine(t tree, i, last int, spans [][2]float64, color string) {
+	sort.Slice(spans, func(a, b int) bool { return spans[a][0] < spans[b][0] })
+	var merged [][2]float64
+	for _, sp := range spans {
+		if n := len(merged); n > 0 && sp[0] <= merged[n-1][1] {
+			merged[n-1][1] = math.Max(merged[n-1][1], sp[1])
+			continue
 		}
-		return
+		merged = append(merged, sp)
+	}
+	// Every piece bounded (ECharts fails on open-ended ones here), each
+	// from just after where the last one ended: a point on a boundary
+	// keeps the colour of the stretch before it.
+	var pieces []any
+	lower, pos := "gte", 0.0
+	for _, sp := range merged {
+		if sp[0] > pos {
+			pieces = append(pieces, tree{lower: pos, "lte": sp[0], "color": color})
+			lower, pos = "gt", sp[0]
+		}
+		pieces = append(pieces, tree{lower: pos, "lte": sp[1], "color": rgba(color, 0.35)})
+		lower, pos = "gt", sp[1]
+	}
+	if pos < float64(last) {
+		pieces = append(pieces, tree{lower: pos, "lte": last, "color": color})
 	}
 	vm, _ := t["visualMap"].([]any)
 	t["visualMap"] = append(vm, tree{
-		"type": "piecewise", "show": false, "dimension": 0, "seriesIndex": i,
-		// Both pieces bounded: ECharts fails on open-ended ones here.
-		"pieces": []any{tree{"gte": 0, "lte": last - 1, "color": color}, tree{"gt": last - 1, "lte": last, "color": rgba(color, 0.35)}},
+		"type": "piecewise", "show": false, "dimension": 0, "seriesIndex": i, "pieces": pieces,
 	})
 }
 
 // drawThin draws a value resting on too few answers as hollow — a bar as
 // a dashed outline over a pale fill, a point as an empty circle — and
-// labels it with what it rests on ("only 3 responses").
+// labels it with what it rests on ("only 3 responses") unless label is "".
 func drawThin(s tree, k int, label, color string) {
 	item := dataItem(s, k)
 	if item == nil {
@@ -480,6 +580,9 @@ func drawThin(s tree, k int, label, color string) {
 	} else {
 		item["symbol"], item["symbolSize"] = "emptyCircle", 9
 		style["borderType"] = "dashed"
+	}
+	if label == "" {
+		return
 	}
 	item["label"] = tree{"show": true, "position": "top", "formatter": label, "color": colorMuted, "fontSize": 10}
 }
@@ -861,6 +964,14 @@ func (b *build) heatmap() (template.HTML, error) {
 	var data []heatCell
 	lo, hi := math.Inf(1), math.Inf(-1)
 	open, anyOpen := openMonth(b.o.RangeEnd), false
+	// Only a cohort heatmap has months to mark: one axis of months (every
+	// date the 1st), the other of whole-number offsets. A day × hour grid
+	// has dates and whole numbers too, but its days are no months.
+	cohortY, cohortX := false, false
+	if !open.IsZero() {
+		cohortY = b.monthlyAxis(yi)
+		cohortX = !cohortY && b.monthlyAxis(xi)
+	}
 	for r, row := range f.Rows {
 		v, ok := number(row[vi]).(float64)
 		if !ok {
@@ -873,7 +984,16 @@ func (b *build) heatmap() (template.HTML, error) {
 			Value: []any{c.x, c.y, v},
 			Label: map[string]any{"formatter": cellLabel(v, unit)},
 		}
-		if m, ok := cellMonth(row[yi], row[xi]); ok && !open.IsZero() && m.Equal(open) {
+		var m time.Time
+		switch {
+		case cohortY:
+			m, ok = cellMonth(row[yi], row[xi])
+		case cohortX:
+			m, ok = cellMonth(row[xi], row[yi])
+		default:
+			ok = false
+		}
+		if ok && m.Equal(open) {
 			// The month is still filling in: its few days' retention would
 			// read as a collapse.
 			d.Name += " · month not over"
@@ -956,37 +1076,68 @@ func openMonth(end time.Time) time.Time {
 	return time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
-// cellMonth is the calendar month a cohort heatmap cell counts: its cohort
-// month (a date, or text such as "2026-03" or "Mar 2026") plus its offset
-// in months, whichever of the two axes holds which.
-func cellMonth(y, x any) (time.Time, bool) {
-	if m, ok := monthOf(y); ok {
-		if n, ok := wholeNumber(x); ok {
-			return m.AddDate(0, n, 0), true
+// monthlyAxis reports whether column i holds months: every value is the
+// first day of a month (a date on the 1st, or text written 2006-01,
+// 2006-01-01 or Jan 2006). A column holding a single date is a month only
+// when that month starts before the range does or the column is named for
+// months or cohorts: a day × hour grid of the 1st alone is one day.
+func (b *build) monthlyAxis(i int) bool {
+	var months []time.Time
+	for _, row := range b.f.Rows {
+		if row[i] == nil {
+			continue
+		}
+		m, ok := monthStart(row[i])
+		if !ok {
+			return false
+		}
+		if len(months) < 2 && (len(months) == 0 || !m.Equal(months[0])) {
+			months = append(months, m)
 		}
 	}
-	if m, ok := monthOf(x); ok {
-		if n, ok := wholeNumber(y); ok {
-			return m.AddDate(0, n, 0), true
+	switch len(months) {
+	case 0:
+		return false
+	case 1:
+		name := strings.ToLower(b.f.Columns[i].Name)
+		return (!b.o.RangeStart.IsZero() && months[0].Before(b.o.RangeStart)) ||
+			strings.Contains(name, "month") || strings.Contains(name, "cohort")
+	}
+	return true
+}
+
+// monthStart reads the first day of a month: a date on the 1st at
+// midnight, or text written 2006-01, 2006-01-01 or Jan 2006. Other dates
+// are not months.
+func monthStart(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case time.Time:
+		if x.Day() != 1 || x.Hour() != 0 || x.Minute() != 0 || x.Second() != 0 {
+			return time.Time{}, false
+		}
+		return time.Date(x.Year(), x.Month(), 1, 0, 0, 0, 0, time.UTC), true
+	case string:
+		for _, layout := range []string{"2006-01", "2006-01-02", "Jan 2006"} {
+			if t, err := time.Parse(layout, strings.TrimSpace(x)); err == nil && t.Day() == 1 {
+				return t, true
+			}
 		}
 	}
 	return time.Time{}, false
 }
 
-// monthOf reads a cohort month: the first day of the month of a date, or
-// of text written 2006-01, 2006-01-02 or Jan 2006.
-func monthOf(v any) (time.Time, bool) {
-	switch x := v.(type) {
-	case time.Time:
-		return time.Date(x.Year(), x.Month(), 1, 0, 0, 0, 0, time.UTC), true
-	case string:
-		for _, layout := range []string{"2006-01", "2006-01-02", "Jan 2006"} {
-			if t, err := time.Parse(layout, strings.TrimSpace(x)); err == nil {
-				return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC), true
-			}
-		}
+// cellMonth is the calendar month a cohort heatmap cell counts: its cohort
+// month (as monthStart reads it) plus its offset in months.
+func cellMonth(month, offset any) (time.Time, bool) {
+	m, ok := monthStart(month)
+	if !ok {
+		return time.Time{}, false
 	}
-	return time.Time{}, false
+	n, ok := wholeNumber(offset)
+	if !ok {
+		return time.Time{}, false
+	}
+	return m.AddDate(0, n, 0), true
 }
 
 // wholeNumber reads a month offset.

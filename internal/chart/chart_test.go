@@ -394,15 +394,6 @@ func TestIDSanitized(t *testing.T) {
 }
 
 func TestSeriesColorsAcrossPanels(t *testing.T) {
-	colorOf := func(b *build, name string) string {
-		for i, s := range seriesOf(t, b) {
-			if s["name"] == name {
-				return fmt.Sprint(b.tree["color"].([]any)[i])
-			}
-		}
-		t.Fatalf("no series %q", name)
-		return ""
-	}
 	stacked := catalog.Panel{ID: "p1", Title: "a", Chart: catalog.ChartStackedBar, X: "day", Y: []string{"orders"}, Series: "channel"}
 	b1, _ := mustRender(t, stacked, stackedFrame(), Options{})
 
@@ -418,7 +409,7 @@ func TestSeriesColorsAcrossPanels(t *testing.T) {
 	b2, _ := mustRender(t, line, f, Options{})
 
 	for _, name := range []string{"Web", "Marketplace"} {
-		c1, c2 := colorOf(b1, name), colorOf(b2, name)
+		c1, c2 := colorOf(t, b1, name), colorOf(t, b2, name)
 		if c1 != c2 || c1 != SeriesColor(name) {
 			t.Errorf("series %q: want the same colour on both panels (%s), got %s and %s", name, SeriesColor(name), c1, c2)
 		}

@@ -2,6 +2,7 @@ package chart
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -121,6 +122,18 @@ func seriesOf(t *testing.T, b *build) []map[string]any {
 		t.Fatalf("option has no series: %s", optionJSON(t, b))
 	}
 	return out
+}
+
+// colorOf returns the colour the chart draws its series name in.
+func colorOf(t *testing.T, b *build, name string) string {
+	t.Helper()
+	for i, s := range seriesOf(t, b) {
+		if s["name"] == name {
+			return fmt.Sprint(b.tree["color"].([]any)[i])
+		}
+	}
+	t.Fatalf("no series %q", name)
+	return ""
 }
 
 // fnSource returns the JavaScript a placeholder stands for.

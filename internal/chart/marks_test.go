@@ -168,6 +168,118 @@ func TestHeatmapMarksTheUnfinishedMonth(t *testing.T) {
 	}
 }
 
+// Only a heatmap with an axis of months (every date the 1st) against
+// whole-number offsets is a cohort heatmap; a day × hour grid of tickets
+// has dates and whole numbers too, and no month to mark.
+func TestHeatmapMarksMonthsOnlyOnAMonthlyAxis(t *testing.T) {
+	ticketsBy := func(days ...int) *frame.Frame {
+		f := &frame.Frame{Columns: []frame.Column{
+			{Name: "day", Type: frame.Date}, {Name: "hour", Type: frame.Integer}, {Name: "tickets", Type: frame.Integer}}}
+		for _, d := range days {
+			for h := 0; h < 24; h++ {
+				f.Rows = append(f.Rows, []any{time.Date(2025, 12, d, 0, 0, 0, 0, time.UTC), int64(h), int64(3 + (d*h)%7)})
+			}
+		}
+		return f
+	}
+	swapped := cohortFrame() // cohorts along x, offsets down y
+	cohorts := catalog.Panel{ID: "p1", Title: "Monthly cohort retention", Chart: catalog.ChartHeatmap, X: "month_offset", Y: []string{"cohort"}, Value: "retained_rate"}
+	hours := catalog.Panel{ID: "p2", Title: "Tickets by day and hour", Chart: catalog.ChartHeatmap, X: "hour", Y: []string{"day"}, Value: "tickets"}
+	for _, tc := range []struct {
+		name       string
+		p          catalog.Panel
+		f          *frame.Frame
+		start, end time.Time
+		marked     int
+	}{
+		{"cohort × month offset", cohorts, cohortFrame(), time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 4, 0, 0, 0, 0, time.UTC), 6},
+		{"month offset × cohort", catalog.Panel{ID: "p3", Title: "Cohorts across", Chart: catalog.ChartHeatmap, X: "cohort", Y: []string{"month_offset"}, Value: "retained_rate"},
+			swapped, time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 4, 0, 0, 0, 0, time.UTC), 6},
+		{"day × hour, 1–4 Dec", hours, ticketsBy(1, 2, 3, 4), time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 5, 0, 0, 0, 0, time.UTC), 0},
+		{"day × hour, 2–4 Dec", hours, ticketsBy(2, 3, 4), time.Date(2025, 12, 2, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 5, 0, 0, 0, 0, time.UTC), 0},
+		{"day × hour, 1 Dec alone", hours, ticketsBy(1), time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 2, 0, 0, 0, 0, time.UTC), 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, _ := mustRender(t, tc.p, tc.f, Options{RangeStart: tc.start, RangeEnd: tc.end})
+			opt := mustJSON(t, b.tree)
+			if got := strings.Count(opt, "· month not over"); got != tc.marked {
+				t.Errorf("want %d cells marked as not over, got %d", tc.marked, got)
+			}
+			if note := strings.Contains(opt, "Dec 2025 is not over"); note != (tc.marked > 0) {
+				t.Errorf("want the note %v, got %v:\n%s", tc.marked > 0, note, mustJSON(t, b.tree["graphic"]))
+			}
+		})
+	}
+}
+
+// On a long series (28 days of support CSAT, most days on a handful of
+// answers) thin points are faded without a label each, their tooltips
+// still say they are too few, and one note under the chart says what the
+// fading means. A short series (bars by lateness) keeps its labels.
+func TestThinPointsOfLongSeriesAreFadedNotLabelled(t *testing.T) {
+	bars := catalog.Panel{ID: "p1", Title: "Delivery CSAT by lateness", Chart: catalog.ChartBar, X: "lateness", Y: []string{"csat"}}
+	byLateness := &catalog.Query{Name: "csat/by_lateness", Unit: "score", Columns: []catalog.ColumnMeta{{Name: "csat", Aggregate: "mean", Sample: "responses"}}}
+	b, _ := mustRender(t, bars, latenessFrame(), Options{Unit: "score", Query: byLateness})
+	if got := mustJSON(t, dataOf(t, b, 0)[2]); !strings.Contains(got, `"formatter":"only 3 responses"`) {
+		t.Errorf("short series: want the thin bar labelled, got %s", got)
+	}
+	if got := mustJSON(t, b.tree); strings.Contains(got, "Faded") || strings.Contains(got, `"graphic"`) {
+		t.Errorf("short series: want no note under the chart, got %s", mustJSON(t, b.tree["graphic"]))
+	}
+
+	f := &frame.Frame{Columns: []frame.Column{
+		{Name: "day", Type: frame.Date}, {Name: "median_first_response_hours", Type: frame.Number},
+		{Name: "support_csat", Type: frame.Number}, {Name: "csat_responses", Type: frame.Integer}}}
+	thin := map[int]bool{}
+	for i := 0; i < 28; i++ {
+		n := int64(40)
+		if i%4 != 0 { // three days in four rest on a handful of answers
+			n = int64(1 + i%6)
+			thin[i] = true
+		}
+		f.Rows = append(f.Rows, []any{day(i), 2.5 + 0.1*float64(i%5), 4.0 + 0.05*float64(i%7), n})
+	}
+	line := catalog.Panel{ID: "p2", Title: "First response time vs support CSAT", Chart: catalog.ChartLine, X: "day",
+		Y: []string{"median_first_response_hours", "support_csat"}, Y2: []string{"support_csat"}}
+	q := &catalog.Query{Name: "support/response_vs_csat", Unit: "hours", Columns: []catalog.ColumnMeta{{Name: "support_csat", Sample: "csat_responses"}}}
+	b, html := mustRender(t, line, f, Options{Unit: "hours", Query: q})
+	if got := mustJSON(t, b.tree); strings.Contains(got, `"label":{`) && strings.Contains(got, "only ") {
+		t.Errorf("long series: want no per-point labels, got %s", mustJSON(t, dataOf(t, b, 1)))
+	}
+	for k, v := range dataOf(t, b, 1) {
+		item, _ := v.(map[string]any)
+		if hollow := item["symbol"] == "emptyCircle"; hollow != thin[k] {
+			t.Errorf("day %d: want hollow %v, got %v", k, thin[k], v)
+		}
+	}
+	var pieces []any
+	for _, v := range b.tree["visualMap"].([]any) {
+		if vm := v.(map[string]any); vm["seriesIndex"] == 1 {
+			pieces = vm["pieces"].([]any)
+		}
+	}
+	// Days 1–3, 5–7, … are faded: from half a day before each run to half
+	// a day after it, days 0, 4, 8, … drawn at full strength between.
+	if got := mustJSON(t, pieces[:3]); !strings.Contains(got, `{"color":"`) ||
+		!strings.Contains(got, `"gte":0,"lte":0.5`) || !strings.Contains(got, `"gt":0.5,"lte":3.5`) || !strings.Contains(got, `"gt":3.5,"lte":4.5`) {
+		t.Errorf("want days 1–3 faded and 0 and 4 not, got %s", got)
+	}
+	if len(pieces) != 14 {
+		t.Errorf("want 14 pieces (7 runs of thin days, 7 solid days), got %d: %s", len(pieces), mustJSON(t, pieces))
+	}
+	for _, v := range b.tree["visualMap"].([]any) {
+		if v.(map[string]any)["seriesIndex"] == 0 {
+			t.Errorf("the response time line rests on no sample: want it unfaded, got %s", mustJSON(t, v))
+		}
+	}
+	if got := mustJSON(t, b.tree["graphic"]); !strings.Contains(got, "Faded: days resting on fewer than 30 csat responses") {
+		t.Errorf("want one note under the chart, got %s", got)
+	}
+	if notes := notesOf(t, html); len(notes) != 2 || notes[1][1] != "only 2 csat responses: too few to go by" || notes[1][0] != "from 40 csat responses" {
+		t.Errorf("tooltip notes: want thin days to say too few, got %q", notes)
+	}
+}
+
 // A monthly chart of a short range has one month: it reads "Nov 2026" as
 // at 90 days, and is drawn as partial while November is not over.
 func TestLoneMonthIsAMonth(t *testing.T) {
@@ -297,17 +409,8 @@ func TestSeriesColorsStableAcrossRanges(t *testing.T) {
 	p := catalog.Panel{ID: "p1", Title: "Return rate by carrier and reason", Chart: catalog.ChartStackedBar, X: "carrier", Y: []string{"return_rate"}, Series: "reason"}
 	b90, _ := mustRender(t, p, reasons("changed_mind", "damaged", "late", "not_as_described", "wrong_item"), Options{Unit: "percent"})
 	b7, _ := mustRender(t, p, reasons("changed_mind", "damaged", "not_as_described", "wrong_item"), Options{Unit: "percent"})
-	colorOf := func(b *build, name string) string {
-		for i, s := range seriesOf(t, b) {
-			if s["name"] == name {
-				return fmt.Sprint(b.tree["color"].([]any)[i])
-			}
-		}
-		t.Fatalf("no series %q", name)
-		return ""
-	}
 	for _, name := range []string{"Changed mind", "Damaged", "Not as described", "Wrong item"} {
-		if c90, c7 := colorOf(b90, name), colorOf(b7, name); c90 != c7 {
+		if c90, c7 := colorOf(t, b90, name), colorOf(t, b7, name); c90 != c7 {
 			t.Errorf("%s: %s at 90 days, %s at 7 days; want one colour", name, c90, c7)
 		}
 	}
