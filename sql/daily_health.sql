@@ -1,7 +1,11 @@
 -- title: Daily operations and customer health
--- description: One row per day joining operations to customers - orders placed, the on-time delivery rate of orders promised that day, the average delivery CSAT (1 to 5) of answers received that day, and the median hours until support first answered the tickets opened that day (a ticket still waiting counts with the time it had waited by the start of today, or so far if opened today). When deliveries slip and answers slow down, CSAT follows.
+-- description: One row per day joining operations to customers - orders placed, the on-time delivery rate of orders promised that day, the average delivery CSAT (1 to 5) of answers received that day, and the median hours until support first answered the tickets opened that day (a ticket still waiting counts with the time it had waited by the start of today, or so far if opened today); with the orders due and the CSAT answers each day's rate and CSAT rest on. When deliveries slip and answers slow down, CSAT follows.
 -- unit: score
 -- better: higher
+-- column: on_time_rate aggregate=mean sample=orders_due
+-- column: orders_due aggregate=sum
+-- column: csat aggregate=mean sample=csat_responses
+-- column: csat_responses aggregate=sum
 -- settle: 7 days
 -- (A daily series. Orders cancelled after their promised day leave its
 -- on-time rate, and tickets get their first answer within days; a week
@@ -13,7 +17,8 @@ WITH days AS (
     SELECT :from::date + i AS day
     FROM generate_series(0, :to::date - :from::date - 1) AS i
 )
-SELECT d.day, p.orders, du.on_time_rate, c.csat, s.first_response_hours
+SELECT d.day, p.orders, du.on_time_rate, c.csat, s.first_response_hours,
+       du.orders_due, c.csat_responses
 FROM days d
 CROSS JOIN LATERAL (
     SELECT count(*) AS orders
@@ -23,7 +28,8 @@ CROSS JOIN LATERAL (
       AND (:region::text = 'all' OR o.region = :region::text)
 ) p
 CROSS JOIN LATERAL (
-    SELECT avg((o.delivered_at IS NOT NULL AND o.delivered_at <= o.promised_at)::int)::float8 AS on_time_rate
+    SELECT avg((o.delivered_at IS NOT NULL AND o.delivered_at <= o.promised_at)::int)::float8 AS on_time_rate,
+           count(*) AS orders_due
     FROM orders o
     WHERE o.promised_at >= d.day AND o.promised_at < d.day + 1
       AND o.status <> 'cancelled'
@@ -31,7 +37,7 @@ CROSS JOIN LATERAL (
       AND (:region::text = 'all' OR o.region = :region::text)
 ) du
 CROSS JOIN LATERAL (
-    SELECT avg(r.score)::float8 AS csat
+    SELECT avg(r.score)::float8 AS csat, count(*) AS csat_responses
     FROM csat_responses r
     JOIN orders o ON o.order_id = r.order_id
     WHERE r.responded_at >= d.day AND r.responded_at < d.day + 1

@@ -2,6 +2,8 @@
 -- description: For the tickets opened each day - how many there were, the median hours until the first answer and until the ticket was resolved (nights and weekends included; a ticket still waiting counts with the time it had waited by the start of today, or so far if opened today), and the average CSAT (1 to 5) customers gave those tickets afterwards. Slow first answers go with lower support CSAT. Recent days fill in as tickets get answered.
 -- unit: hours
 -- better: lower
+-- column: support_csat aggregate=mean sample=csat_responses
+-- column: csat_responses aggregate=sum
 -- settle: 14 days
 -- (A daily series by the day tickets were opened: they are resolved, and
 -- customers rate them, days later - in the demo 99% within ten days - so a
