@@ -23,7 +23,7 @@ type sharedPage struct {
 	RegionSelect  bool     `json:"regionSelect"`
 	Channels      []string `json:"channels"` // first column of the table panel
 	Regions       []string `json:"regions"`
-	Fetched       []string `json:"fetched"` // channels of the panel's JSON, fetched by the page with another channel
+	Fetched       []string `json:"fetched"` // channels of the panel's JSON, fetched by the page with the lock's channel
 	Glossary      bool     `json:"glossary"`
 	Outside       []string `json:"outside"` // links that leave the share link
 	Text          string   `json:"text"`
@@ -34,7 +34,7 @@ const readSharedPage = `(async () => {
   const rows = [...document.querySelectorAll('#panel-p1 tbody tr')];
   let fetched = [];
   if (location.pathname.startsWith('/s/')) {
-    const data = await fetch(location.pathname + '/panels/p1.json?channel=marketplace').then(r => r.json());
+    const data = await fetch(location.pathname + '/panels/p1.json?channel=web').then(r => r.json());
     fetched = data.rows.map(r => r.channel);
   }
   return {
@@ -100,7 +100,7 @@ func TestShareLinkInBrowser(t *testing.T) {
 		}
 	}
 
-	for _, q := range []string{"", "?channel=app", "?channel=marketplace&region=north"} {
+	for _, q := range []string{"", "?channel=web", "?channel=web&region=north"} {
 		p := visit(link + q)
 		if p.Title != "Orders by channel" || !p.Glossary {
 			t.Errorf("%s: title %q, glossary %v; want the dashboard and its glossary", q, p.Title, p.Glossary)
@@ -109,8 +109,8 @@ func TestShareLinkInBrowser(t *testing.T) {
 			t.Errorf("%s: channel select %v, locked %q, region select %v; want channel locked to web, region selectable", q, p.ChannelSelect, p.Locked, p.RegionSelect)
 		}
 		onlyWeb(q+" table", p.Channels)
-		onlyWeb(q+" JSON fetched with channel=marketplace", p.Fetched)
-		if q == "?channel=marketplace&region=north" && slices.ContainsFunc(p.Regions, func(r string) bool { return r != "north" }) {
+		onlyWeb(q+" JSON fetched with channel=web", p.Fetched)
+		if q == "?channel=web&region=north" && slices.ContainsFunc(p.Regions, func(r string) bool { return r != "north" }) {
 			t.Errorf("%s: regions %v, want only north", q, p.Regions)
 		}
 		if len(p.Outside) > 0 {
@@ -126,7 +126,7 @@ func TestShareLinkInBrowser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	png, err := b.Screenshot(ctx, link+"?channel=app", 1280, "")
+	png, err := b.Screenshot(ctx, link, 1280, "")
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}

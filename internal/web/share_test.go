@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -119,7 +120,12 @@ func TestShareLinkShowsOneDashboardWithLockedParams(t *testing.T) {
 	token, _ := newShare(t, db, access.ShareDashboard, "by-channel", map[string]string{"channel": "web"}, time.Hour, "Marketing weekly")
 	base := "/s/" + token
 
-	code, body, resp := get(base + "?channel=app")
+	// The link shows web only: asked for another channel it says so
+	// rather than show web's numbers under an address that reads app.
+	if code, body, _ := get(base + "?channel=app"); code != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), `This link shows channel "web" only; it cannot show "app".`) {
+		t.Errorf("GET the share link with ?channel=app = %d, want 400 naming the lock:\n%.500s", code, body)
+	}
+	code, body, resp := get(base + "?channel=web")
 	if code != http.StatusOK {
 		t.Fatalf("GET the share link = %d:\n%.500s", code, body)
 	}
@@ -134,7 +140,7 @@ func TestShareLinkShowsOneDashboardWithLockedParams(t *testing.T) {
 		}
 	}
 	if m := regexp.MustCompile(`<span class="locked"[^>]*>([^<]*)</span>`).FindStringSubmatch(body); m == nil || m[1] != "web" {
-		t.Errorf("the locked channel shows %v, want web (the URL said app)", m)
+		t.Errorf("the locked channel shows %v, want web", m)
 	}
 	for _, never := range []string{`name="channel"`, "Secret revenue", "Finance only", "424242"} {
 		if strings.Contains(body, never) {
@@ -147,9 +153,14 @@ func TestShareLinkShowsOneDashboardWithLockedParams(t *testing.T) {
 		}
 	}
 
-	// Through the data endpoints: the lock holds whatever the URL says,
-	// and the unlocked filter and the range still work.
-	for _, q := range []string{"", "?channel=app", "?channel=marketplace", "?channel=all&range=last_7_days", "?region=north", "?channel=app&region=south"} {
+	// Through the data endpoints: the lock holds (another channel is
+	// refused), and the unlocked filter and the range still work.
+	for _, q := range []string{"?channel=app", "?channel=marketplace", "?channel=all&range=last_7_days", "?channel=app&region=south"} {
+		if code, body, _ := get(base + "/panels/p1.json" + q); code != http.StatusBadRequest {
+			t.Errorf("JSON%s = %d, want 400 (the link is locked to web): %.300s", q, code, body)
+		}
+	}
+	for _, q := range []string{"", "?channel=web", "?channel=web&range=last_7_days", "?region=north", "?channel=web&region=south"} {
 		code, body, _ := get(base + "/panels/p1.json" + q)
 		if code != http.StatusOK {
 			t.Fatalf("JSON%s = %d: %s", q, code, body)
@@ -173,7 +184,7 @@ func TestShareLinkShowsOneDashboardWithLockedParams(t *testing.T) {
 	if sumOrders(t, week) >= sumOrders(t, quarter) {
 		t.Errorf("the range did not apply: %v orders in 7 days, %v in 90", sumOrders(t, week), sumOrders(t, quarter))
 	}
-	code, body, resp = get(base + "/panels/p1.csv?channel=marketplace")
+	code, body, resp = get(base + "/panels/p1.csv")
 	if code != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("CSV = %d %s", code, resp.Header.Get("Content-Type"))
 	}
