@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsboard/opsboard/internal/browser/browsertest"
 	"github.com/opsboard/opsboard/internal/catalog"
 	"github.com/opsboard/opsboard/internal/frame"
 )
@@ -26,10 +27,7 @@ func TestChartsInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Chromium")
 	}
-	chrome := findChromium()
-	if chrome == "" {
-		t.Skip("no Chromium (set OPSBOARD_CHROME)")
-	}
+	chrome := browsertest.Need(t)
 	echartsJS := findAsset("echarts/echarts.min.js")
 	if echartsJS == "" {
 		t.Skip("no echarts.min.js in the repository")
@@ -98,18 +96,6 @@ func copyFile(t *testing.T, from, to string) {
 	if err := os.WriteFile(to, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func findChromium() string {
-	if c := os.Getenv("OPSBOARD_CHROME"); c != "" {
-		return c
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
 }
 
 // findAsset finds one of the page's static files in the repository.

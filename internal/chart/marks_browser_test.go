@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsboard/opsboard/internal/browser/browsertest"
 	"github.com/opsboard/opsboard/internal/catalog"
 )
 
@@ -21,10 +22,7 @@ func TestReaderSeesThinAndUnfinishedInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Chromium")
 	}
-	chrome := findChromium()
-	if chrome == "" {
-		t.Skip("no Chromium (set OPSBOARD_CHROME)")
-	}
+	chrome := browsertest.Need(t)
 	echartsJS, appJS := findAsset("echarts/echarts.min.js"), findAsset("app.js")
 	if echartsJS == "" || appJS == "" {
 		t.Skip("no echarts.min.js or page script in the repository")
