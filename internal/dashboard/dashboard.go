@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -532,7 +533,7 @@ func (b *Builder) filters(ctx context.Context, v *View, req Request) error {
 		}
 		if raw, ok := req.Params[f.Param]; ok && raw != "" {
 			if fv.Err == nil && len(fv.Options) > 0 && !contains(fv.Options, raw) {
-				return apperr.Invalid("filter %q: %q is not one of its options", f.Label, raw)
+				return apperr.Invalid("%s", optionError(f, raw, fv.Options))
 			}
 			fv.Value = raw
 		}
@@ -540,6 +541,25 @@ func (b *Builder) filters(ctx context.Context, v *View, req Request) error {
 		v.Filters = append(v.Filters, fv)
 	}
 	return nil
+}
+
+// optionError says that raw is none of a filter's options, which one it
+// may be a misspelling of, and what they are (the first dozen).
+func optionError(f catalog.Filter, raw string, options []string) string {
+	label := f.Label
+	if label == "" {
+		label = f.Param
+	}
+	msg := fmt.Sprintf("filter %q: %q is not one of its options", label, raw)
+	if s := catalog.Closest(raw, options); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	shown := options[:min(len(options), 12)]
+	msg += ": " + strings.Join(shown, ", ")
+	if len(options) > len(shown) {
+		msg += fmt.Sprintf(" and %d more", len(options)-len(shown))
+	}
+	return msg
 }
 
 func (b *Builder) options(ctx context.Context, v *View, name string, req Request) ([]string, error) {

@@ -224,3 +224,14 @@ email: [ops@example.com]
 		t.Errorf("the firing's row does not name the rule's params nor link to its view:\n%s", firing)
 	}
 }
+
+// A filter value that is none of the filter's options is refused with the
+// options listed, and the one it may be a misspelling of.
+func TestFilterValueNamesTheOptions(t *testing.T) {
+	ts := startServer(t, dbtest.Store(t), writeDefs(t, viewQueryDefs))
+	code, body, _ := get(t, ts.URL+"/d/ops?channel=Web")
+	want := `filter "Sales channel": "Web" is not one of its options (did you mean "web"?): all, web, app, marketplace`
+	if code != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), want) {
+		t.Errorf("?channel=Web = %d, want 400 saying %q:\n%.600s", code, want, body)
+	}
+}
