@@ -276,7 +276,7 @@ func pivot(p catalog.Panel, f *frame.Frame, unit string, sm sampling, loneMonth 
 			s.notes = make([]string, len(s.values))
 			s.thin = make([]string, len(s.values))
 		}
-		rests := FormatValue(n, unitCount, "") + " " + strings.ReplaceAll(sample, "_", " ")
+		rests := SampleText(n, sample)
 		s.notes[cat], s.thin[cat] = "from "+rests, ""
 		if n < sm.min {
 			s.thin[cat] = "only " + rests

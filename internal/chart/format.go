@@ -48,6 +48,17 @@ func FormatValue(v float64, unit, pattern string) string {
 	return SpecFor(unit, pattern).Format(v)
 }
 
+// SampleText writes how many answers a value rests on, named by its sample
+// column: "412 responses", "1 response", "2,059 orders due" ("_" read as a
+// space; a lone one without the plural s of its first word).
+func SampleText(n float64, column string) string {
+	words := strings.Split(strings.ReplaceAll(column, "_", " "), " ")
+	if n == 1 && len(words[0]) > 1 && strings.HasSuffix(words[0], "s") && !strings.HasSuffix(words[0], "ss") {
+		words[0] = strings.TrimSuffix(words[0], "s")
+	}
+	return FormatValue(n, unitCount, "") + " " + strings.Join(words, " ")
+}
+
 // FormatApart writes v as FormatValue does, or with as many more decimals
 // as it takes (up to three) to read apart from ref when it is not ref: a
 // CSAT of 4.2977 beside a target of 4.3 is "4.298", where "4.30" would

@@ -255,3 +255,23 @@ func TestFormatApart(t *testing.T) {
 		}
 	}
 }
+
+// A lone answer is not "1 responses".
+func TestSampleText(t *testing.T) {
+	for _, tc := range []struct {
+		n      float64
+		column string
+		want   string
+	}{
+		{412, "responses", "412 responses"},
+		{1, "responses", "1 response"},
+		{1, "customers", "1 customer"},
+		{1, "orders_due", "1 order due"},
+		{2059, "orders_due", "2,059 orders due"},
+		{1, "press", "1 press"},
+	} {
+		if got := SampleText(tc.n, tc.column); got != tc.want {
+			t.Errorf("SampleText(%v, %q) = %q, want %q", tc.n, tc.column, got, tc.want)
+		}
+	}
+}

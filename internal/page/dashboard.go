@@ -234,8 +234,8 @@ func Tile(t dashboard.TileView, note, glossary string) TileBlock {
 		return b
 	}
 	sample := ""
-	if t.Query != nil && t.Query.Metric.Sample != "" {
-		sample = strings.ReplaceAll(t.Query.Metric.Sample, "_", " ")
+	if t.Query != nil {
+		sample = t.Query.Metric.Sample
 	}
 	switch {
 	case !t.HasValue:
@@ -244,7 +244,7 @@ func Tile(t dashboard.TileView, note, glossary string) TileBlock {
 		b.Tone = "neutral"
 	case t.TooThin():
 		b.Value = "–"
-		b.Delta = "only " + chart.FormatValue(t.Cur.Sample, "count", "") + " " + sample + ": too few to show a number"
+		b.Delta = "only " + chart.SampleText(t.Cur.Sample, sample) + ": too few to show a number"
 		b.Tone = "neutral"
 		return b
 	default:
@@ -260,7 +260,7 @@ func Tile(t dashboard.TileView, note, glossary string) TileBlock {
 			}
 		}
 		if sample != "" {
-			b.Sample = "from " + chart.FormatValue(t.Cur.Sample, "count", "") + " " + sample
+			b.Sample = "from " + chart.SampleText(t.Cur.Sample, sample)
 		}
 	}
 	if met, has := t.OnTarget(); has {
