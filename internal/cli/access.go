@@ -126,6 +126,11 @@ func shareCreate(ctx context.Context, e *env, o shareOptions) error {
 		return err
 	}
 	if err := access.CheckShare(cat, kind, target, o.params); err != nil {
+		if errors.Is(err, apperr.ErrInvalid) {
+			// A --param the link cannot take is bad usage, as a
+			// parameter a query does not take is.
+			return usagef("%v", err)
+		}
 		return err
 	}
 	if err := e.open(ctx, true); err != nil {
