@@ -1060,6 +1060,14 @@ func (b *build) heatmap() (template.HTML, error) {
 		s["label"] = tree{"show": showLabels, "fontSize": 10, "color": colorInk}
 		s["emphasis"] = tree{"itemStyle": tree{"borderColor": colorInk, "borderWidth": 1}}
 		if anyOpen {
+			// The note gets a line of its own under the colour scale's:
+			// beside it, it ran into the scale on a narrow page or PDF.
+			if grids, ok := t["grid"].([]any); ok && len(grids) > 0 {
+				if g, ok := grids[0].(tree); ok {
+					g["bottom"] = "78"
+				}
+			}
+			t["visualMap"].([]any)[0].(tree)["bottom"] = 20
 			t["graphic"] = []any{tree{"type": "text", "left": 8, "bottom": 2, "silent": true,
 				"style": tree{"text": "Faded, dashed cells: " + open.Format("Jan 2006") + " is not over", "fill": colorMuted, "fontSize": 11}}}
 		}
