@@ -418,7 +418,7 @@ func TestSeriesColorsAcrossPanels(t *testing.T) {
 		t.Errorf("SeriesColor: want case and space ignored")
 	}
 	// Names on one chart never share a colour while the palette lasts.
-	names := []string{"north", "south", "east", "west", "a", "b", "c", "d", "e", "f"}
+	names := []string{"north", "south", "east", "west", "a", "b", "c", "d", "e", "f"}[:len(palette)]
 	seen := map[string]string{}
 	for i, c := range seriesColors(names) {
 		if other, dup := seen[c]; dup {

@@ -10,13 +10,13 @@ import (
 )
 
 // palette is the series palette: distinct on white, readable in print,
-// led by the page's accent blue.
+// led by the page's accent blue. It has no red: a reader takes a red line
+// for bad news, so red is kept for names that are (meaningColor).
 var palette = []string{
 	"#2f6fde", // blue
 	"#f28e2b", // orange
 	"#14a37f", // green
 	"#8b5cf6", // violet
-	"#d9453d", // red
 	"#e0a800", // amber
 	"#0ea5b7", // cyan
 	"#d6589f", // pink
@@ -29,8 +29,9 @@ var palette = []string{
 // ticket channels, warehouses, return reasons, and the y columns drawn
 // together) never share a colour: each is then drawn in its own
 // SeriesColor whatever names a range leaves out, so "Not as described"
-// is the same colour at 7 days, without late returns, as at 90 days.
-const colorSalt = "opsboard:526153:"
+// is the same colour at 7 days, without late returns, as at 90 days; and
+// the most read single lines, CSAT and NPS, are drawn in the accent blue.
+const colorSalt = "opsboard:34219:"
 
 // SeriesColor returns the colour of a series name, the same on every panel
 // and page: "web" is one colour wherever it is drawn. Names are compared
@@ -43,13 +44,13 @@ func SeriesColor(name string) string {
 }
 
 // meaningColor gives series whose names carry a judgement the colour that
-// says it: promoters green, detractors red, passives grey.
+// says it: promoters green, detractors and late ones red, passives grey.
 func meaningColor(name string) (string, bool) {
 	n := strings.ToLower(name)
 	switch {
 	case strings.Contains(n, "promoter"):
 		return "#14804a", true
-	case strings.Contains(n, "detractor"):
+	case strings.Contains(n, "detractor"), strings.HasPrefix(n, "late"):
 		return "#c2362b", true
 	case strings.Contains(n, "passive"):
 		return "#9aa5b1", true

@@ -414,6 +414,12 @@ func TestSeriesColorsStableAcrossRanges(t *testing.T) {
 			t.Errorf("%s: %s at 90 days, %s at 7 days; want one colour", name, c90, c7)
 		}
 	}
+	// Red says bad news: a line is red only when its name does.
+	for name, red := range map[string]bool{"NPS": false, "CSAT": false, "Orders": false, "Churned": false, "Late orders": true, "Detractors": true} {
+		if got := SeriesColor(name) == "#c2362b"; got != red {
+			t.Errorf("%s is drawn in %s; red %v, want %v", name, SeriesColor(name), got, red)
+		}
+	}
 	for _, set := range [][]string{
 		{"Changed mind", "Damaged", "Late", "Not as described", "Wrong item"}, {"Allentown", "Memphis", "Reno"},
 		{"Web", "App", "Marketplace"}, {"North", "South", "East", "West"}, {"Metrodash", "Parcelgo", "Postal", "Swiftship"},
