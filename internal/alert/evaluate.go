@@ -111,10 +111,7 @@ func (s *Service) judge(o *Outcome) {
 	rule, t := o.Rule, &o.Tile
 	unit, format := t.Query.Unit, t.Format
 	f := func(v float64) string { return chart.FormatValue(v, unit, format) }
-	label := t.Label
-	if label == "" {
-		label = t.Query.Title
-	}
+	label := t.Tile.Name(t.Query)
 	// The rule's filter values are part of what the number is: "Orders
 	// (channel web) is 407" is not the 602 the dashboard shows for all.
 	label = rule.Watched(label)

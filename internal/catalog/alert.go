@@ -120,18 +120,11 @@ func (a *Alert) Watched(label string) string {
 // rule watches: its filter values and, unless it looks at today so far
 // (which a dashboard cannot show), its range.
 func (a *Alert) DashboardPath() string {
-	q := url.Values{}
-	for name, v := range a.Params {
-		q.Set(name, v)
-	}
+	q := a.paramValues()
 	if a.Range != "" && a.Range != AlertToday {
 		q.Set("range", a.Range)
 	}
-	path := "/d/" + url.PathEscape(a.Dashboard)
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
-	return path
+	return a.viewPath(q)
 }
 
 // PeriodPath is the address of the dashboard view showing what the rule
@@ -143,17 +136,32 @@ func (a *Alert) PeriodPath(from, to time.Time) string {
 	if a.Range == AlertToday || !from.Before(to) {
 		return a.DashboardPath()
 	}
-	q := url.Values{}
-	for name, v := range a.Params {
-		q.Set(name, v)
-	}
+	q := a.paramValues()
 	q.Set("range", "custom")
 	q.Set("from", from.Format("2006-01-02"))
 	q.Set("to", to.AddDate(0, 0, -1).Format("2006-01-02"))
 	if a.Compare != "" {
 		q.Set("compare", a.Compare)
 	}
-	return "/d/" + url.PathEscape(a.Dashboard) + "?" + q.Encode()
+	return a.viewPath(q)
+}
+
+// paramValues are the rule's filter values as a dashboard address sets them.
+func (a *Alert) paramValues() url.Values {
+	q := url.Values{}
+	for name, v := range a.Params {
+		q.Set(name, v)
+	}
+	return q
+}
+
+// viewPath is the address of the rule's dashboard with query q.
+func (a *Alert) viewPath(q url.Values) string {
+	path := "/d/" + url.PathEscape(a.Dashboard)
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	return path
 }
 
 // Location returns the rule's time zone, or def when it names none.
@@ -391,11 +399,7 @@ func (c *Catalog) checkAlerts() Errors {
 			continue // the dashboard reports it
 		}
 		if a.Title == "" {
-			label := tile.Label
-			if label == "" {
-				label = q.Title
-			}
-			a.Title = a.Watched(label) + " " + map[string]string{AlertBelow: "below target", AlertAbove: "above target", AlertChange: "changed unusually"}[a.Condition]
+			a.Title = a.Watched(tile.Name(q)) + " " + map[string]string{AlertBelow: "below target", AlertAbove: "above target", AlertChange: "changed unusually"}[a.Condition]
 		}
 		errs = append(errs, c.checkFilterParams(a.File, a.at, def, d, a.Params)...)
 		switch a.Condition {

@@ -356,6 +356,18 @@ func (p *Panel) columnRefs() []columnRef {
 	return refs
 }
 
+// Name is how people see the tile named: its label, else its query's
+// title (q, which may be nil), else the query's name.
+func (t Tile) Name(q *Query) string {
+	switch {
+	case t.Label != "":
+		return t.Label
+	case q != nil && q.Title != "":
+		return q.Title
+	}
+	return t.Query
+}
+
 func (t *Tile) label() string {
 	if t.Label != "" {
 		return t.Label

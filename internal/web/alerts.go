@@ -169,20 +169,16 @@ func describeCondition(c *catalog.Catalog, a *catalog.Alert) string {
 	return dir + " more than its normal variation vs " + strings.ReplaceAll(a.Compare, "_", " ") + ", " + rng
 }
 
-// tileLabel is how the dashboard labels the rule's tile: its label, else
-// its query's title, else the query's name.
+// tileLabel is how the dashboard names the rule's tile (catalog.Tile.Name).
 func tileLabel(c *catalog.Catalog, a *catalog.Alert) string {
 	if d := c.Dashboards[a.Dashboard]; d != nil {
 		for _, t := range d.Tiles {
-			if t.Query == a.Tile && t.Label != "" {
-				return t.Label
+			if t.Query == a.Tile {
+				return t.Name(c.Queries[a.Tile])
 			}
 		}
 	}
-	if q := c.Queries[a.Tile]; q != nil && q.Title != "" {
-		return q.Title
-	}
-	return a.Tile
+	return catalog.Tile{Query: a.Tile}.Name(c.Queries[a.Tile])
 }
 
 // describeTargets lists where a rule's notices go, webhooks without their
