@@ -28,26 +28,11 @@ func TestChartsInChromium(t *testing.T) {
 		t.Skip("starts Chromium")
 	}
 	chrome := browsertest.Need(t)
-	echartsJS := findAsset("echarts/echarts.min.js")
-	if echartsJS == "" {
-		t.Skip("no echarts.min.js in the repository")
-	}
 	dir := os.Getenv("OPSBOARD_CHART_PAGE")
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	copyFile(t, echartsJS, filepath.Join(dir, "echarts.min.js"))
-	appJS := findAsset("app.js")
-	if appJS != "" {
-		// As the asset server serves it: format.js ahead of the page script.
-		src, err := os.ReadFile(appJS)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "app.js"), append([]byte(FormatJS+"\n"), src...), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	appJS := writePageAssets(t, dir)
 
 	for _, tc := range []struct {
 		name     string
@@ -59,7 +44,7 @@ func TestChartsInChromium(t *testing.T) {
 		{"page-canvas", false, "canvas"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if !tc.script && appJS == "" {
+			if !tc.script && !appJS {
 				t.Skip("no page script (internal/page/assets/app.js) to draw data snippets")
 			}
 			page, ids := demoPage(t, Options{Renderer: tc.renderer, Script: tc.script})
@@ -96,6 +81,30 @@ func copyFile(t *testing.T, from, to string) {
 	if err := os.WriteFile(to, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// writePageAssets writes ECharts into dir, and the page script as the
+// asset server serves it (format.js ahead of it) when the repository has
+// it, which it reports. Without ECharts the test is skipped.
+func writePageAssets(t *testing.T, dir string) (appJS bool) {
+	t.Helper()
+	echartsJS := findAsset("echarts/echarts.min.js")
+	if echartsJS == "" {
+		t.Skip("no echarts.min.js in the repository")
+	}
+	copyFile(t, echartsJS, filepath.Join(dir, "echarts.min.js"))
+	app := findAsset("app.js")
+	if app == "" {
+		return false
+	}
+	src, err := os.ReadFile(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "app.js"), append([]byte(FormatJS+"\n"), src...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return true
 }
 
 // findAsset finds one of the page's static files in the repository.

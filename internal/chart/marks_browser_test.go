@@ -23,18 +23,9 @@ func TestReaderSeesThinAndUnfinishedInChromium(t *testing.T) {
 		t.Skip("starts Chromium")
 	}
 	chrome := browsertest.Need(t)
-	echartsJS, appJS := findAsset("echarts/echarts.min.js"), findAsset("app.js")
-	if echartsJS == "" || appJS == "" {
-		t.Skip("no echarts.min.js or page script in the repository")
-	}
 	dir := t.TempDir()
-	copyFile(t, echartsJS, filepath.Join(dir, "echarts.min.js"))
-	src, err := os.ReadFile(appJS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "app.js"), append([]byte(FormatJS+"\n"), src...), 0o644); err != nil {
-		t.Fatal(err)
+	if !writePageAssets(t, dir) {
+		t.Skip("no page script in the repository")
 	}
 
 	csat := &catalog.Query{Name: "csat/by_lateness", Unit: "score", Metric: catalog.Metric{Aggregate: catalog.Mean, Sample: "responses"},
